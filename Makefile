@@ -1,0 +1,43 @@
+SHELL := /bin/bash
+GOBIN ?= $(shell go env GOPATH)/bin
+BUF_VERSION := v1.75.0
+PROTOC_GEN_GO_VERSION := v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
+BIN := bin/pdp
+
+.PHONY: build run test test-short generate check-generated tools lint fmt-check bench bundles
+
+build:
+	go build -o $(BIN) ./cmd/pdp
+
+run: build
+	$(BIN) serve --bundle bundles/example
+
+tools:
+	@test -x $(GOBIN)/buf || go install github.com/bufbuild/buf/cmd/buf@$(BUF_VERSION)
+	@test -x $(GOBIN)/protoc-gen-go || go install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+	@test -x $(GOBIN)/protoc-gen-go-grpc || go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+
+generate: tools
+	PATH=$(GOBIN):$$PATH buf lint
+	PATH=$(GOBIN):$$PATH buf generate --template api/buf.gen.yaml
+
+# Regenerates into a scratch copy and fails when the committed code differs.
+check-generated: tools
+	@tmp=$$(mktemp -d) && cp -r api buf.yaml $$tmp/ && \
+	  (cd $$tmp && PATH=$(GOBIN):$$PATH buf lint && PATH=$(GOBIN):$$PATH buf generate --template api/buf.gen.yaml) && \
+	  diff -r api $$tmp/api && rm -rf $$tmp && echo "generated code is current"
+
+fmt-check:
+	@out=$$(gofmt -l cmd internal api test policies); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
+	go vet ./...
+
+bundles:
+	go test ./policies -run TestBundleMatchesPolicies -update
+
+test: fmt-check check-generated
+	go test -race -timeout 20m ./...
+	go test -run '^$$' -fuzz FuzzToInput -fuzztime 15s ./internal/server
+
+test-short:
+	go test -short ./...

@@ -1,0 +1,134 @@
+// Package app is the composition root: New builds every part of the PDP from
+// a validated Config, Run serves until its context ends and then shuts down
+// in order.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"github.com/pdp-project/pdp/internal/audit"
+	"github.com/pdp-project/pdp/internal/audit/sqlite"
+	"github.com/pdp-project/pdp/internal/bundle"
+	"github.com/pdp-project/pdp/internal/config"
+	"github.com/pdp-project/pdp/internal/decision"
+	"github.com/pdp-project/pdp/internal/engine"
+	"github.com/pdp-project/pdp/internal/server"
+)
+
+// App is a built PDP, ready to Run.
+type App struct {
+	cfg     config.Config
+	log     *slog.Logger
+	engine  *engine.Engine
+	bundles *bundle.Manager
+	store   *sqlite.Store
+	writer  *audit.Writer
+	grpc    *server.GRPC
+	http    *http.Server
+	grpcLis net.Listener
+	httpLis net.Listener
+	tls     *tls.Config
+	closers []func() error
+}
+
+// New builds the PDP from cfg, which must have passed Validate. It opens the
+// audit store and both listeners; nothing is served until Run.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err error) {
+	a = &App{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	steps := []func(context.Context) error{a.buildAudit, a.buildEngine, a.buildServers, a.listen}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+func (a *App) buildAudit(ctx context.Context) error {
+	store, err := sqlite.Open(ctx, sqlite.Options{Path: a.cfg.Audit.DB, Sync: a.cfg.Audit.Sync})
+	if err != nil {
+		return fmt.Errorf("open audit store: %w", err)
+	}
+	a.store = store
+	a.closers = append(a.closers, store.Close)
+	a.writer = audit.NewWriter(store, audit.WriterOptions{Logger: a.log})
+	a.closers = append([]func() error{a.writer.Close}, a.closers...)
+	return nil
+}
+
+func (a *App) buildEngine(context.Context) error {
+	a.engine = engine.New(engine.Options{Entrypoint: a.cfg.Bundle.Entrypoint, Logger: a.log})
+	m, err := bundle.NewManager(bundle.Options{Paths: a.cfg.Bundle.Sources, Activator: a.engine, Logger: a.log})
+	if err != nil {
+		return fmt.Errorf("bundle sources: %w", err)
+	}
+	a.bundles = m
+	return nil
+}
+
+func (a *App) buildServers(context.Context) error {
+	svc := decision.New(decision.Options{
+		Evaluator: a.engine, Recorder: a.writer, Logger: a.log, MaxBatch: a.cfg.Server.MaxBatch,
+	})
+	creds, err := a.transportCredentials()
+	if err != nil {
+		return err
+	}
+	a.grpc = server.NewGRPC(server.GRPCOptions{Checker: svc, Logger: a.log, Creds: creds})
+	a.http = &http.Server{
+		Handler:           server.NewHTTP(server.HTTPOptions{Ready: a.ready, Logger: a.log}),
+		ReadHeaderTimeout: readHeaderTimeout,
+	}
+	return nil
+}
+
+func (a *App) listen(context.Context) error {
+	var err error
+	if a.grpcLis, err = net.Listen("tcp", a.cfg.Server.GRPCAddr); err != nil {
+		return fmt.Errorf("listen --grpc-addr %s: %w", a.cfg.Server.GRPCAddr, err)
+	}
+	a.closers = append(a.closers, ignoreClosed(a.grpcLis.Close))
+	if a.httpLis, err = net.Listen("tcp", a.cfg.Server.HTTPAddr); err != nil {
+		return fmt.Errorf("listen --http-addr %s: %w", a.cfg.Server.HTTPAddr, err)
+	}
+	a.closers = append(a.closers, ignoreClosed(a.httpLis.Close))
+	if a.tls != nil {
+		a.httpLis = tls.NewListener(a.httpLis, a.tls)
+	}
+	return nil
+}
+
+// GRPCAddr is the address the gRPC listener is bound to.
+func (a *App) GRPCAddr() string { return a.grpcLis.Addr().String() }
+
+// HTTPAddr is the address the HTTP listener is bound to.
+func (a *App) HTTPAddr() string { return a.httpLis.Addr().String() }
+
+func (a *App) close() {
+	for _, c := range a.closers {
+		if err := c(); err != nil {
+			a.log.Error("close", "error", err)
+		}
+	}
+	a.closers = nil
+}
+
+func ignoreClosed(f func() error) func() error {
+	return func() error {
+		if err := f(); err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	}
+}

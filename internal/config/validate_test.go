@@ -1,0 +1,149 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// validConfig returns a Config that passes Validate, with real files for
+// every file flag.
+func validConfig(t *testing.T) Config {
+	t.Helper()
+	dir := t.TempDir()
+	file := func(name string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	c := Default()
+	c.Bundle.Sources = []string{"bundles/example"}
+	c.TLS = TLSConfig{CertFile: file("cert.pem"), KeyFile: file("key.pem"), ClientCAFile: file("ca.pem")}
+	c.Bundle.VerificationKey = file("verify.pem")
+	c.Bundle.TokenFile = file("token")
+	c.JWT.JWKSFile = file("jwks.json")
+	c.JWT.HMACSecretFile = file("hmac")
+	c.Cache.RedisURL = "rediss://user:pw@cache.example:6380/3"
+	return c.Complete()
+}
+
+func TestValidateAcceptsValid(t *testing.T) {
+	if err := validConfig(t).Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	c := Default()
+	c.Bundle.Sources = []string{"b"}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate of defaults plus a bundle: %v", err)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(c *Config)
+		want   string
+	}{
+		{"no bundle", func(c *Config) { c.Bundle.Sources = nil }, "--bundle: at least one"},
+		{"empty bundle", func(c *Config) { c.Bundle.Sources = []string{"a", " "} }, "--bundle: source 2 is empty"},
+		{"bad grpc addr", func(c *Config) { c.Server.GRPCAddr = "7070" }, "--grpc-addr:"},
+		{"bad port", func(c *Config) { c.Server.HTTPAddr = "localhost:99999" }, "--http-addr:"},
+		{"same addrs", func(c *Config) { c.Server.HTTPAddr = c.Server.GRPCAddr }, "--http-addr: must differ"},
+		{"non-loopback plaintext", func(c *Config) { c.TLS = TLSConfig{}; c.Server.GRPCAddr = "0.0.0.0:7070" }, "--insecure"},
+		{"all interfaces plaintext", func(c *Config) { c.TLS = TLSConfig{}; c.Server.HTTPAddr = ":7071" }, "--insecure"},
+		{"cert without key", func(c *Config) { c.TLS.KeyFile = "" }, "--tls-key: required with --tls-cert"},
+		{"key without cert", func(c *Config) { c.TLS.CertFile = "" }, "--tls-cert: required with --tls-key"},
+		{"client ca without tls", func(c *Config) { c.TLS.CertFile, c.TLS.KeyFile = "", "" }, "--tls-client-ca: requires"},
+		{"missing cert file", func(c *Config) { c.TLS.CertFile = "/nonexistent/cert.pem" }, `--tls-cert: file "/nonexistent/cert.pem" does not exist`},
+		{"file is a directory", func(c *Config) { c.JWT.JWKSFile = os.TempDir() }, "--jwks-file:"},
+		{"jwks exclusive", func(c *Config) { c.JWT.JWKSURL = "https://idp/jwks" }, "--jwks-url: cannot be combined with --jwks-file"},
+		{"jwks url scheme", func(c *Config) { c.JWT.JWKSFile = ""; c.JWT.JWKSURL = "ftp://idp/jwks" }, "--jwks-url: scheme"},
+		{"redis scheme", func(c *Config) { c.Cache.RedisURL = "http://localhost:6379" }, "--redis-url: scheme"},
+		{"redis db", func(c *Config) { c.Cache.RedisURL = "redis://localhost:6379/x" }, "--redis-url: database"},
+		{"redis no host", func(c *Config) { c.Cache.RedisURL = "redis://" }, "--redis-url: URL has no host"},
+		{"negative ttl", func(c *Config) { c.Cache.TTL = -time.Second }, "--cache-ttl: must not be negative"},
+		{"negative poll", func(c *Config) { c.Bundle.Poll = -1 }, "--bundle-poll: must not be negative"},
+		{"negative retention", func(c *Config) { c.Audit.Retention = -1 }, "--audit-retention: must not be negative"},
+		{"negative grace", func(c *Config) { c.Server.ShutdownGrace = -1 }, "--shutdown-grace: must not be negative"},
+		{"cache size", func(c *Config) { c.Cache.Size = 0 }, "--cache-size: must be greater than 0"},
+		{"log level", func(c *Config) { c.Log.Level = "verbose" }, "--log-level:"},
+		{"audit sync", func(c *Config) { c.Audit.Sync = "always" }, "--audit-sync:"},
+		{"max batch low", func(c *Config) { c.Server.MaxBatch = 0 }, "--max-batch:"},
+		{"max batch high", func(c *Config) { c.Server.MaxBatch = 1001 }, "--max-batch:"},
+		{"public url", func(c *Config) { c.Server.PublicURL = "not a url" }, "--public-url:"},
+		{"alg", func(c *Config) { c.Bundle.VerificationAlg = "none" }, "--bundle-verification-alg:"},
+		{"key id", func(c *Config) { c.Bundle.VerificationKeyID = "" }, "--bundle-verification-key-id:"},
+		{"data dir", func(c *Config) { c.DataDir = "" }, "--data-dir:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validConfig(t)
+			tt.mutate(&c)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Validate() = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidateInsecureAndLoopback(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:1", "127.8.9.10:1", "[::1]:1", "localhost:1", "LOCALHOST:1"} {
+		c := Default()
+		c.Bundle.Sources = []string{"b"}
+		c.Server.GRPCAddr = addr
+		if err := c.Validate(); err != nil {
+			t.Errorf("loopback %s: %v", addr, err)
+		}
+	}
+	c := Default()
+	c.Bundle.Sources = []string{"b"}
+	c.Server.GRPCAddr, c.Server.HTTPAddr = "0.0.0.0:7070", "10.1.2.3:7071"
+	c.Server.Insecure = true
+	if err := c.Validate(); err != nil {
+		t.Errorf("--insecure on non-loopback: %v", err)
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	c := Default()
+	c.Server.GRPCAddr = "0.0.0.0:7070"
+	c.Cache.TTL = -time.Second
+	c.Cache.Size = 0
+	c.Cache.RedisURL = "memcached://x"
+	c.Log.Level = "loud"
+	c.TLS.ClientCAFile = "/nonexistent/ca.pem"
+	c.JWT.HMACSecretFile = "/nonexistent/hmac"
+	c.JWT.JWKSFile, c.JWT.JWKSURL = "/nonexistent/jwks", "https://idp/jwks"
+
+	err := c.Validate()
+	if err == nil {
+		t.Fatal("Validate() = nil, want errors")
+	}
+	msgs := strings.Split(err.Error(), "\n")
+	for _, want := range []string{
+		"--bundle:", "--grpc-addr:", "--cache-ttl:", "--cache-size:", "--redis-url:", "--log-level:",
+		"--tls-client-ca: requires", `--tls-client-ca: file "/nonexistent/ca.pem"`,
+		"--jwt-hmac-secret-file:", "--jwks-url: cannot", `--jwks-file: file "/nonexistent/jwks"`,
+	} {
+		if !containsPrefix(msgs, want) {
+			t.Errorf("no line starting with %q in:\n%v", want, err)
+		}
+	}
+	if len(msgs) != 11 {
+		t.Errorf("got %d problems, want 11:\n%v", len(msgs), err)
+	}
+}
+
+func containsPrefix(lines []string, prefix string) bool {
+	for _, l := range lines {
+		if strings.HasPrefix(l, prefix) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,165 @@
+// Package decision is the use case of the PDP: validate a request, evaluate
+// it, and record the decision in the audit trail before answering. It sees the
+// engine, the cache and the audit trail only through the interfaces below.
+package decision
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/pdp-project/pdp/internal/pdp"
+)
+
+// Evaluator answers a query; a decision cache wraps one as a decorator.
+type Evaluator interface {
+	Evaluate(ctx context.Context, q pdp.Query) (pdp.Result, error)
+}
+
+// Recorder makes records durable; one call is one transaction.
+type Recorder interface {
+	Write(ctx context.Context, recs []pdp.Record) error
+}
+
+// Options configures a Service. Clock and NewID default to the wall clock
+// and UUIDv7 ids.
+type Options struct {
+	Evaluator Evaluator
+	Recorder  Recorder
+	Logger    *slog.Logger
+	Clock     func() time.Time
+	NewID     func() (string, error)
+	// MaxBatch bounds CheckBatch; 0 means 100.
+	MaxBatch int
+}
+
+// Service decides requests. It is safe for concurrent use.
+type Service struct {
+	eval     Evaluator
+	rec      Recorder
+	log      *slog.Logger
+	clock    func() time.Time
+	newID    func() (string, error)
+	maxBatch int
+}
+
+// New builds a Service from opts.
+func New(opts Options) *Service {
+	s := &Service{eval: opts.Evaluator, rec: opts.Recorder, log: opts.Logger,
+		clock: opts.Clock, newID: opts.NewID, maxBatch: opts.MaxBatch}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.clock == nil {
+		s.clock = time.Now
+	}
+	if s.newID == nil {
+		s.newID = newUUIDv7
+	}
+	if s.maxBatch <= 0 {
+		s.maxBatch = 100
+	}
+	return s
+}
+
+// MaxBatch is the largest batch CheckBatch accepts.
+func (s *Service) MaxBatch() int { return s.maxBatch }
+
+// Check decides one request and records it. A request that fails validation
+// is not a decision: it is rejected and leaves no record.
+func (s *Service) Check(ctx context.Context, req pdp.Request) (pdp.Decision, error) {
+	ds, err := s.decide(ctx, []pdp.Request{req}, "")
+	if err != nil {
+		return pdp.Decision{}, err
+	}
+	return ds[0], nil
+}
+
+// CheckBatch decides every request; the records of the batch are committed in
+// one transaction. Any invalid item rejects the whole batch, naming the item
+// as in "checks[3].action.name".
+func (s *Service) CheckBatch(ctx context.Context, reqs []pdp.Request) ([]pdp.Decision, error) {
+	if len(reqs) > s.maxBatch {
+		return nil, pdp.InvalidField("checks", fmt.Sprintf("holds %d checks; at most %d are allowed", len(reqs), s.maxBatch))
+	}
+	return s.decide(ctx, reqs, "checks")
+}
+
+func (s *Service) decide(ctx context.Context, reqs []pdp.Request, field string) ([]pdp.Decision, error) {
+	if err := validateAll(reqs, field); err != nil {
+		return nil, err
+	}
+	ds := make([]pdp.Decision, len(reqs))
+	recs := make([]pdp.Record, len(reqs))
+	for i, req := range reqs {
+		d, rec, err := s.evaluate(ctx, req)
+		if err != nil {
+			return nil, pdp.WithFieldPrefix(err, itemPrefix(field, i))
+		}
+		ds[i], recs[i] = d, rec
+	}
+	if err := s.rec.Write(ctx, recs); err != nil {
+		return nil, s.auditFailed(recs, err)
+	}
+	return ds, nil
+}
+
+func validateAll(reqs []pdp.Request, field string) error {
+	for i, req := range reqs {
+		if err := req.Validate(); err != nil {
+			return pdp.WithFieldPrefix(err, itemPrefix(field, i))
+		}
+	}
+	return nil
+}
+
+func itemPrefix(field string, i int) string {
+	if field == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s[%d].", field, i)
+}
+
+// evaluate runs one request through the evaluator and builds its record.
+func (s *Service) evaluate(ctx context.Context, req pdp.Request) (pdp.Decision, pdp.Record, error) {
+	start := s.clock()
+	id, err := s.newID()
+	if err != nil {
+		return pdp.Decision{}, pdp.Record{}, fmt.Errorf("new decision id: %w", err)
+	}
+	input := req.Input(start)
+	res, err := s.eval.Evaluate(ctx, pdp.Query{Entrypoint: req.Policy, Input: input, Explain: req.Explain})
+	if err != nil {
+		return pdp.Decision{}, pdp.Record{}, err
+	}
+	if res.Err != "" {
+		s.log.Warn("evaluation error", "decision_id", id, "bundle_revision", res.BundleRevision, "error", res.Err)
+	}
+	rec := newRecord(id, start, req, input, res)
+	rec.Latency = s.clock().Sub(start)
+	return pdp.Decision{ID: id, Result: res}, rec, nil
+}
+
+func (s *Service) auditFailed(recs []pdp.Record, err error) error {
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.DecisionID
+	}
+	s.log.Error("audit write failed; decisions withheld", "decision_ids", ids, "error", err)
+	if pdp.ErrorCode(err) == pdp.CodeUnavailable {
+		return err
+	}
+	return pdp.Unavailable("audit store unavailable", err)
+}
+
+func newRecord(id string, t time.Time, req pdp.Request, input map[string]any, res pdp.Result) pdp.Record {
+	return pdp.Record{
+		DecisionID: id, Time: t.UTC(), Caller: req.Caller,
+		SubjectType: req.Subject.Type, SubjectID: req.Subject.ID,
+		ResourceType: req.Resource.Type, ResourceID: req.Resource.ID, Action: req.Action.Name,
+		Allow: res.Allow, Reasons: res.Reasons, Obligations: res.Obligations, Input: input,
+		BundleRevision: res.BundleRevision, Entrypoint: res.Entrypoint, CacheHit: res.CacheHit,
+		Error: res.Err,
+	}
+}

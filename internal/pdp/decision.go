@@ -1,0 +1,73 @@
+package pdp
+
+import "time"
+
+// Reasons the PDP itself produces (DESIGN.md §6a).
+const (
+	ReasonUndefined         = "undefined"
+	ReasonInvalidResult     = "invalid_result"
+	ReasonEvaluationError   = "evaluation_error"
+	ReasonInvalidToken      = "invalid_token"
+	ReasonTokenRevoked      = "token_revoked"
+	ReasonTokenUnverifiable = "token_unverifiable"
+)
+
+// Query is what the evaluator is asked: an entrypoint and the input document.
+type Query struct {
+	// Entrypoint is a data path such as "authz/decision"; empty means the
+	// active bundle's default entrypoint.
+	Entrypoint string
+	Input      map[string]any
+	Explain    bool
+}
+
+// Result is the outcome of evaluating one Query. Allow is true only when the
+// policy returned an explicit true.
+type Result struct {
+	Allow          bool
+	Reasons        []string
+	Obligations    map[string]any
+	BundleRevision string
+	Entrypoint     string
+	// Explanation is a human-readable account of the decision, filled only
+	// when the query asked for one.
+	Explanation string
+	// Err describes an evaluation error that was turned into a deny; it is
+	// logged and audited, never returned to the caller.
+	Err string
+	// CacheHit reports that the result came from a decision cache.
+	CacheHit bool
+}
+
+// Deny builds a deny result with one PDP-produced reason.
+func Deny(reason string) Result {
+	return Result{Reasons: []string{reason}}
+}
+
+// Decision is the answer to one Request.
+type Decision struct {
+	ID string
+	Result
+}
+
+// Record is the audit record of one decision.
+type Record struct {
+	DecisionID     string
+	Time           time.Time
+	Caller         string
+	SubjectType    string
+	SubjectID      string
+	ResourceType   string
+	ResourceID     string
+	Action         string
+	Allow          bool
+	Reasons        []string
+	Obligations    map[string]any
+	Input          map[string]any
+	BundleRevision string
+	Entrypoint     string
+	CacheHit       bool
+	Latency        time.Duration
+	// Error is the evaluation error behind a deny, if any.
+	Error string
+}

@@ -1,0 +1,104 @@
+package pdp
+
+import (
+	"fmt"
+	"unicode/utf8"
+)
+
+// MaxAttributeDepth bounds the nesting of attribute objects and arrays.
+const MaxAttributeDepth = 32
+
+// Validate reports the first problem with r as an InvalidArgument error that
+// names the field. A subject may be identified by its token instead of its id.
+func (r Request) Validate() error {
+	checks := []func() error{
+		func() error { return required("subject.id", r.Subject.ID, r.Subject.Token != "") },
+		func() error { return required("resource.type", r.Resource.Type, false) },
+		func() error { return required("action.name", r.Action.Name, false) },
+		r.validateStrings,
+		r.validateValues,
+	}
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func required(field, value string, optional bool) error {
+	if value == "" && !optional {
+		return InvalidField(field, "is required")
+	}
+	return nil
+}
+
+func (r Request) validateStrings() error {
+	fields := []struct{ name, value string }{
+		{"subject.type", r.Subject.Type}, {"subject.id", r.Subject.ID}, {"subject.token", r.Subject.Token},
+		{"resource.type", r.Resource.Type}, {"resource.id", r.Resource.ID},
+		{"action.name", r.Action.Name}, {"policy", r.Policy},
+	}
+	for _, f := range fields {
+		if !utf8.ValidString(f.value) {
+			return InvalidField(f.name, "is not valid UTF-8")
+		}
+	}
+	for i, role := range r.Subject.Roles {
+		if !utf8.ValidString(role) {
+			return InvalidField(fmt.Sprintf("subject.roles[%d]", i), "is not valid UTF-8")
+		}
+	}
+	return nil
+}
+
+func (r Request) validateValues() error {
+	values := []struct {
+		name string
+		v    map[string]any
+	}{
+		{"subject.attributes", r.Subject.Attributes}, {"resource.attributes", r.Resource.Attributes},
+		{"action.attributes", r.Action.Attributes}, {"environment", r.Environment},
+	}
+	for _, f := range values {
+		if err := checkValue(f.name, f.v, 1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkValue walks a JSON-like value, rejecting nesting deeper than
+// MaxAttributeDepth and strings or keys that are not valid UTF-8.
+func checkValue(field string, v any, depth int) error {
+	if depth > MaxAttributeDepth {
+		return InvalidField(field, fmt.Sprintf("nests deeper than %d levels", MaxAttributeDepth))
+	}
+	switch t := v.(type) {
+	case string:
+		if !utf8.ValidString(t) {
+			return InvalidField(field, "is not valid UTF-8")
+		}
+	case map[string]any:
+		return checkObject(field, t, depth)
+	case []any:
+		for i, e := range t {
+			if err := checkValue(fmt.Sprintf("%s[%d]", field, i), e, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func checkObject(field string, m map[string]any, depth int) error {
+	for k, e := range m {
+		if !utf8.ValidString(k) {
+			return InvalidField(field, "has a key that is not valid UTF-8")
+		}
+		if err := checkValue(field+"."+k, e, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}

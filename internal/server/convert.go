@@ -1,0 +1,49 @@
+package server
+
+import (
+	"fmt"
+
+	"google.golang.org/protobuf/types/known/structpb"
+
+	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
+	"github.com/pdp-project/pdp/internal/pdp"
+)
+
+// toRequest converts a CheckRequest into the domain request. The caller is
+// the authenticated identity of the connection, never taken from the body.
+func toRequest(in *pdpv1.CheckRequest, caller string) pdp.Request {
+	s, r, a := in.GetSubject(), in.GetResource(), in.GetAction()
+	return pdp.Request{
+		Subject: pdp.Subject{Type: s.GetType(), ID: s.GetId(), Roles: s.GetRoles(),
+			Attributes: structMap(s.GetAttributes()), Token: s.GetToken()},
+		Resource:    pdp.Resource{Type: r.GetType(), ID: r.GetId(), Attributes: structMap(r.GetAttributes())},
+		Action:      pdp.Action{Name: a.GetName(), Attributes: structMap(a.GetAttributes())},
+		Environment: structMap(in.GetEnvironment()),
+		Policy:      in.GetPolicy(),
+		Explain:     in.GetExplain(),
+		Caller:      caller,
+	}
+}
+
+func structMap(s *structpb.Struct) map[string]any {
+	if s == nil {
+		return nil
+	}
+	return s.AsMap()
+}
+
+// toResponse converts a decision into its wire form.
+func toResponse(d pdp.Decision) (*pdpv1.CheckResponse, error) {
+	out := &pdpv1.CheckResponse{
+		Allow: d.Allow, Reasons: d.Reasons, DecisionId: d.ID,
+		BundleRevision: d.BundleRevision, CacheHit: d.CacheHit, Explanation: d.Explanation,
+	}
+	if d.Obligations != nil {
+		ob, err := structpb.NewStruct(d.Obligations)
+		if err != nil {
+			return nil, fmt.Errorf("encode obligations of decision %s: %w", d.ID, err)
+		}
+		out.Obligations = ob
+	}
+	return out, nil
+}

@@ -1,0 +1,57 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/pdp-project/pdp/internal/pdp"
+)
+
+// toStatus is the one place that turns errors into gRPC statuses. Coded
+// errors keep their message; anything else is a bug: logged once here, and
+// the caller gets a generic message.
+func toStatus(log *slog.Logger, method string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, "request canceled")
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
+	}
+	var e *pdp.Error
+	if !errors.As(err, &e) || e.Code == pdp.CodeInternal {
+		log.Error("internal error", "method", method, "error", err)
+		return status.Error(codes.Internal, "internal error")
+	}
+	if e.Code == pdp.CodeUnavailable {
+		log.Warn("unavailable", "method", method, "error", err)
+		return status.Error(codes.Unavailable, e.Msg)
+	}
+	return status.Error(grpcCode(e.Code), e.Error())
+}
+
+func grpcCode(c pdp.Code) codes.Code {
+	switch c {
+	case pdp.CodeInvalidArgument:
+		return codes.InvalidArgument
+	case pdp.CodeUnauthenticated:
+		return codes.Unauthenticated
+	case pdp.CodePermissionDenied:
+		return codes.PermissionDenied
+	case pdp.CodeResourceExhausted:
+		return codes.ResourceExhausted
+	case pdp.CodeUnavailable:
+		return codes.Unavailable
+	default:
+		return codes.Internal
+	}
+}

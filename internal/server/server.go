@@ -1,0 +1,94 @@
+// Package server holds the gRPC and HTTP edges of the PDP: handlers,
+// interceptors, health, and the one mapping of errors to gRPC statuses.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"runtime/debug"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
+
+	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
+)
+
+// maxRecvBytes lets a full batch arrive so that its items can be checked
+// one by one against MaxRequestBytes and refused with a clear message.
+const maxRecvBytes = 8 << 20
+
+// GRPCOptions configures the gRPC server.
+type GRPCOptions struct {
+	Checker Checker
+	Logger  *slog.Logger
+	// Creds are the transport credentials; nil serves plaintext.
+	Creds credentials.TransportCredentials
+}
+
+// GRPC is the gRPC edge with its health service.
+type GRPC struct {
+	*grpc.Server
+	health *health.Server
+}
+
+// NewGRPC builds the gRPC server: authorization service, health (NOT_SERVING
+// until SetServing(true)) and reflection.
+func NewGRPC(opts GRPCOptions) *GRPC {
+	log := opts.Logger
+	sopts := []grpc.ServerOption{
+		grpc.ForceServerCodecV2(newCodec()),
+		grpc.MaxRecvMsgSize(maxRecvBytes),
+		grpc.ChainUnaryInterceptor(recoverUnary(log), errorsUnary(log)),
+	}
+	if opts.Creds != nil {
+		sopts = append(sopts, grpc.Creds(opts.Creds))
+	}
+	g := &GRPC{Server: grpc.NewServer(sopts...), health: health.NewServer()}
+	pdpv1.RegisterAuthorizationServiceServer(g.Server, &authorizationService{checker: opts.Checker})
+	healthpb.RegisterHealthServer(g.Server, g.health)
+	reflection.Register(g.Server)
+	g.SetServing(false)
+	return g
+}
+
+// SetServing flips the health status of the server and of the
+// authorization service.
+func (g *GRPC) SetServing(ok bool) {
+	st := healthpb.HealthCheckResponse_NOT_SERVING
+	if ok {
+		st = healthpb.HealthCheckResponse_SERVING
+	}
+	g.health.SetServingStatus("", st)
+	g.health.SetServingStatus(pdpv1.AuthorizationService_ServiceDesc.ServiceName, st)
+}
+
+// Shutdown marks every service NOT_SERVING for good.
+func (g *GRPC) Shutdown() { g.health.Shutdown() }
+
+func errorsUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		resp, err := h(ctx, req)
+		if err != nil {
+			return nil, toStatus(log, info.FullMethod, err)
+		}
+		return resp, nil
+	}
+}
+
+// recoverUnary turns a panic into Internal; the stack is logged once.
+func recoverUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (resp any, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				log.Error("panic in handler", "method", info.FullMethod, "panic", r, "stack", string(debug.Stack()))
+				err = status.Error(codes.Internal, "internal error")
+			}
+		}()
+		return h(ctx, req)
+	}
+}

@@ -1,0 +1,174 @@
+package e2e
+
+import (
+	"bytes"
+	"errors"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+func revisionBundle(t *testing.T, dir, rev, body string) {
+	t.Helper()
+	writeFile(t, filepath.Join(dir, ".manifest"), `{"revision": "`+rev+`", "roots": ["authz"]}`)
+	writeFile(t, filepath.Join(dir, "authz.rego"), "package authz\n\n"+body+"\n")
+}
+
+// TestBundleSwap: a new revision switches answers while load runs, with no
+// failed request; a syntax error leaves the old revision serving.
+func TestBundleSwap(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "swap")
+	revisionBundle(t, dir, "v1", "decision := false")
+	p := startPDP(t, true, "--bundle", dir)
+	var failures, v2Seen atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() { hammer(t, p, stop, &failures, &v2Seen) })
+	}
+	revisionBundle(t, dir, "v2", "decision := true")
+	waitFor(t, 30*time.Second, func() bool { return v2Seen.Load() > 50 })
+	close(stop)
+	wg.Wait()
+	if n := failures.Load(); n != 0 {
+		t.Fatalf("%d requests failed or answered inconsistently during the swap", n)
+	}
+	writeFile(t, filepath.Join(dir, "authz.rego"), "package authz\n\ndecision := {{{ broken\n")
+	waitFor(t, 30*time.Second, func() bool {
+		_, body := p.get("/readyz")
+		return strings.Contains(string(body), "rego_parse_error") || strings.Contains(string(body), "parse")
+	})
+	resp, err := p.client.Check(ctxT(t), validRequest())
+	if err != nil || resp.GetBundleRevision() != "v2" || !resp.GetAllow() {
+		t.Fatalf("after a broken bundle: %v, %v; want v2 still serving", resp, err)
+	}
+}
+
+// hammer sends Checks until stop, counting failures and v2 answers. An
+// answer must be v1/deny or v2/allow: never a mix.
+func hammer(t *testing.T, p *pdpProc, stop chan struct{}, failures, v2 *atomic.Int64) {
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		resp, err := p.client.Check(ctxT(t), validRequest())
+		switch {
+		case err != nil:
+			t.Logf("check failed: %v", err)
+			failures.Add(1)
+		case resp.GetBundleRevision() == "v2" && resp.GetAllow():
+			v2.Add(1)
+		case resp.GetBundleRevision() == "v1" && !resp.GetAllow():
+		default:
+			failures.Add(1)
+		}
+	}
+}
+
+func waitFor(t *testing.T, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %s", d)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestAuditStoreDown: when the audit insert fails, the caller gets
+// Unavailable, never an unrecorded decision; when it recovers, Checks work.
+func TestAuditStoreDown(t *testing.T) {
+	p := startPDP(t, true)
+	db := p.auditDB(t)
+	if _, err := db.Exec(`CREATE TRIGGER audit_down BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'audit down'); END`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := p.client.Check(ctxT(t), validRequest())
+	if status.Code(err) != codes.Unavailable {
+		t.Fatalf("Check with the audit store down: %v; want Unavailable", err)
+	}
+	if code, _ := p.get("/readyz"); code != 200 && code != 503 {
+		t.Errorf("/readyz answered %d", code)
+	}
+	if _, err := db.Exec(`DROP TRIGGER audit_down`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.client.Check(ctxT(t), validRequest()); err != nil {
+		t.Fatalf("Check after recovery: %v", err)
+	}
+}
+
+// TestGracefulShutdown: SIGTERM lets the process exit 0 with every answered
+// decision on disk.
+func TestGracefulShutdown(t *testing.T) {
+	p := startPDP(t, true)
+	var ids []string
+	for range 20 {
+		resp, err := p.client.Check(ctxT(t), validRequest())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, resp.GetDecisionId())
+	}
+	if err := p.stop(t); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, p.log)
+	}
+	db := p.auditDB(t)
+	for _, id := range ids {
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM decisions WHERE decision_id = ?`, id).Scan(&n); err != nil || n != 1 {
+			t.Errorf("decision %s: %d rows (%v)", id, n, err)
+		}
+	}
+}
+
+// TestCheckCommand: `pdp check` sends JSON from stdin and prints the answer.
+func TestCheckCommand(t *testing.T) {
+	p := startPDP(t, true)
+	in := `{"subject": {"type": "user", "id": "alice", "roles": ["viewer"]}, "resource": {"type": "document", "id": "d1"}, "action": {"name": "read"}}`
+	out, code := runPDP(t, in, "check", "--addr", p.grpcAddr)
+	if code != 0 || !strings.Contains(out, `"decision_id"`) || !strings.Contains(out, `"bundle_revision"`) {
+		t.Fatalf("pdp check exit %d:\n%s", code, out)
+	}
+	out, code = runPDP(t, `{"subject": {"id": "alice"}}`, "check", "--addr", p.grpcAddr)
+	if code != 2 || !strings.Contains(out, "resource.type") {
+		t.Fatalf("pdp check of an invalid request: exit %d:\n%s", code, out)
+	}
+}
+
+// TestRefusesPlaintextOnNetwork: a non-loopback listener without TLS needs
+// --insecure (exit 2, naming the flag).
+func TestRefusesPlaintextOnNetwork(t *testing.T) {
+	out, code := runPDP(t, "", "serve", "--grpc-addr", "0.0.0.0:0", "--data-dir", t.TempDir())
+	if code != 2 || !strings.Contains(out, "--insecure") {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+}
+
+func runPDP(t *testing.T, stdin string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(pdpBin, args...)
+	cmd.Dir = repoRoot()
+	cmd.Stdin = strings.NewReader(stdin)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return out.String(), ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), 0
+}
