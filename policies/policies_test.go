@@ -33,7 +33,7 @@ func TestRegoUnitTests(t *testing.T) {
 			case r.Error != nil:
 				t.Errorf("%s: error: %v", r.Location, r.Error)
 			case r.Fail:
-				t.Errorf("%s: failed at %v", r.Location, r.FailedAt)
+				t.Errorf("%s: failed; run opa test -v policies --ignore '*.decisions.yaml' for a trace", r.Location)
 			case r.Skip:
 				t.Skip("todo_test_")
 			}

@@ -88,10 +88,8 @@ func (w *Writer) Write(ctx context.Context, recs []pdp.Record) error {
 	case err := <-p.err:
 		return err
 	case <-ctx.Done():
-		if p.state.CompareAndSwap(stateQueued, stateAbandoned) {
-			return ctx.Err()
-		}
-		return <-p.err
+		p.state.CompareAndSwap(stateQueued, stateAbandoned)
+		return ctx.Err()
 	}
 }
 

@@ -74,7 +74,9 @@ func load(ctx context.Context, bundles map[string]*bundle.Bundle) (storage.Store
 }
 
 // prepare checks that entrypoint names a rule or document and builds its
-// prepared query.
+// prepared query. Built-in errors keep OPA's default semantics (the
+// expression is undefined, as with `opa eval` and OPA's server), so a policy
+// can guard bad input itself and answers match OPA's exactly.
 func prepare(ctx context.Context, store storage.Store, c *ast.Compiler, entrypoint string) (rego.PreparedEvalQuery, error) {
 	ref, err := entrypointRef(entrypoint)
 	if err != nil {
@@ -85,7 +87,7 @@ func prepare(ctx context.Context, store storage.Store, c *ast.Compiler, entrypoi
 	}
 	pq, err := rego.New(
 		rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.NewTerm(ref)))),
-		rego.Compiler(c), rego.Store(store), rego.StrictBuiltinErrors(true),
+		rego.Compiler(c), rego.Store(store),
 	).PrepareForEval(ctx)
 	if err != nil {
 		return rego.PreparedEvalQuery{}, fmt.Errorf("prepare entrypoint %q: %w", entrypoint, err)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/topdown"
 
 	"github.com/pdp-project/pdp/internal/pdp"
 )
@@ -52,7 +53,12 @@ func (e *Engine) eval(ctx context.Context, pq rego.PreparedEvalQuery, input map[
 	if err != nil {
 		return evaluationError(fmt.Errorf("convert input: %w", err)), nil
 	}
-	rs, err := pq.Eval(ctx, rego.EvalParsedInput(value))
+	// Cancel through context.AfterFunc rather than the goroutine per
+	// evaluation that rego starts otherwise.
+	cancel := topdown.NewCancel()
+	stop := context.AfterFunc(ctx, cancel.Cancel)
+	rs, err := pq.Eval(ctx, rego.EvalParsedInput(value), rego.EvalExternalCancel(cancel))
+	stop()
 	if ctx.Err() != nil {
 		return pdp.Result{}, ctx.Err()
 	}
@@ -75,7 +81,7 @@ func (e *Engine) logOutcome(ctx context.Context, res pdp.Result) {
 			"entrypoint", res.Entrypoint, "error", res.Err)
 		return
 	}
-	if len(res.Reasons) == 1 && res.Reasons[0] == pdp.ReasonInvalidResult && !res.Allow {
+	if len(res.Reasons) == 1 && res.Reasons[0] == pdp.ReasonInvalidResult {
 		e.log.WarnContext(ctx, "policy returned an invalid result", "bundle_revision", res.BundleRevision,
 			"entrypoint", res.Entrypoint)
 	}

@@ -1,9 +1,10 @@
 # Attribute-based access control: decisions from facts about the subject,
 # the resource and the environment rather than from roles.
 #
-# Two grants (the owner, the same department) and three denials (clearance,
-# office hours, network). A denial applies whoever granted the request, so a
-# role cannot lift a clearance requirement, and neither can ownership.
+# Two grants (the owner, the same department) and denials for clearance,
+# office hours (with invalid_time for a clock that cannot be read) and the
+# network. A denial applies whoever granted the request, so a role cannot lift
+# a clearance requirement, and neither can ownership.
 #
 # Numbers arrive as JSON numbers (the PDP receives them as protobuf doubles,
 # so clearance 2 may arrive as 2.0); Rego compares numbers by value, and

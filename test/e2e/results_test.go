@@ -19,7 +19,8 @@ func TestPolicyResultKinds(t *testing.T) {
 		{"string result", `decision := "yes"`, false, "invalid_result"},
 		{"allow not boolean", `decision := {"allow": "true"}`, false, "invalid_result"},
 		{"object without allow", `decision := {"reasons": ["x"]}`, false, "invalid_result"},
-		{"evaluation error", "decision := x if { x := to_number(\"not a number\") }", false, "evaluation_error"},
+		{"builtin error is undefined, as in OPA", "decision := x if { x := to_number(\"not a number\") }", false, "undefined"},
+		{"function conflict", "f(_) := 1\n\nf(_) := 2\n\ndecision := f(1) == 1", false, "evaluation_error"},
 		{"conflict error", "decision := true if input.subject.id\ndecision := false if input.action.name", false, "evaluation_error"},
 	}
 	for _, tc := range tests {

@@ -50,3 +50,10 @@ complete_conflict := false if input.b
 
 # A built-in error, an error under strict-builtin-errors.
 builtin_error := {"allow": to_number(input.word) == 1}
+
+# Takes far longer than any test deadline unless evaluation is canceled.
+slow if {
+	some i in numbers.range(1, 100000)
+	some j in numbers.range(1, 100000)
+	i + j < 0
+}

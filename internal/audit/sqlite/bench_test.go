@@ -1,0 +1,56 @@
+package sqlite_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/pdp-project/pdp/internal/audit"
+	"github.com/pdp-project/pdp/internal/audit/audittest"
+	"github.com/pdp-project/pdp/internal/audit/sqlite"
+	"github.com/pdp-project/pdp/internal/pdp"
+)
+
+// benchWriters is the number of concurrent writers per GOMAXPROCS, standing
+// in for concurrent Check calls.
+const benchWriters = 32
+
+var syncModes = []string{"normal", "full"}
+
+// BenchmarkWriter measures decisions per second through the group-commit
+// Writer: every op is one Write of one record, from many goroutines.
+func BenchmarkWriter(b *testing.B) {
+	for _, mode := range syncModes {
+		b.Run("sync="+mode, func(b *testing.B) {
+			w := audit.NewWriter(openStore(b, sqlite.Options{Sync: mode}), audit.WriterOptions{})
+			defer w.Close()
+			runParallel(b, func(r pdp.Record) error { return w.Write(context.Background(), []pdp.Record{r}) })
+		})
+	}
+}
+
+// BenchmarkAppendSingle is the baseline without grouping: every op is one
+// Store.Append (one transaction) of one record, from as many goroutines.
+func BenchmarkAppendSingle(b *testing.B) {
+	for _, mode := range syncModes {
+		b.Run("sync="+mode, func(b *testing.B) {
+			s := openStore(b, sqlite.Options{Sync: mode})
+			runParallel(b, func(r pdp.Record) error { return s.Append(context.Background(), []pdp.Record{r}) })
+		})
+	}
+}
+
+func runParallel(b *testing.B, write func(pdp.Record) error) {
+	b.ReportAllocs()
+	b.SetParallelism(benchWriters)
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for i := 0; pb.Next(); i++ {
+			if err := write(audittest.NewRecord(i)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "decisions/s")
+}
