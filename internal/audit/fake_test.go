@@ -25,14 +25,29 @@ type fakeStore struct {
 	err     error
 	panics  bool
 
+	once  sync.Once
 	mu    sync.Mutex
 	calls [][]string
+}
+
+// open lets held and future Append calls proceed.
+func (f *fakeStore) open() { f.once.Do(func() { close(f.release) }) }
+
+// newWriter starts a Writer over f whose cleanup first releases f, so that
+// a failing test does not hang in Close.
+func newWriter(t *testing.T, f *fakeStore, opts audit.WriterOptions) *audit.Writer {
+	w := audit.NewWriter(f, opts)
+	t.Cleanup(func() {
+		f.open()
+		_ = w.Close()
+	})
+	return w
 }
 
 func newFake(held bool) *fakeStore {
 	f := &fakeStore{Memory: audittest.NewMemory(), entered: make(chan struct{}, 1), release: make(chan struct{})}
 	if !held {
-		close(f.release)
+		f.open()
 	}
 	return f
 }

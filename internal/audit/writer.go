@@ -88,8 +88,10 @@ func (w *Writer) Write(ctx context.Context, recs []pdp.Record) error {
 	case err := <-p.err:
 		return err
 	case <-ctx.Done():
-		p.state.CompareAndSwap(stateQueued, stateAbandoned)
-		return ctx.Err()
+		if p.state.CompareAndSwap(stateQueued, stateAbandoned) {
+			return ctx.Err()
+		}
+		return <-p.err
 	}
 }
 

@@ -13,8 +13,7 @@ import (
 
 func TestWriterCancelWhileQueued(t *testing.T) {
 	f := newFake(true)
-	w := audit.NewWriter(f, audit.WriterOptions{})
-	defer w.Close()
+	w := newWriter(t, f, audit.WriterOptions{})
 	first, _ := holdFirstCommit(t, w, f)
 	ctx, cancel := context.WithCancel(context.Background())
 	recs := audittest.NewRecords(2)
@@ -24,7 +23,7 @@ func TestWriterCancelWhileQueued(t *testing.T) {
 	if err := mustResult(t, queued); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled queued Write: err = %v, want context.Canceled", err)
 	}
-	close(f.release)
+	f.open()
 	if err := mustResult(t, first); err != nil {
 		t.Fatal(err)
 	}
@@ -40,8 +39,7 @@ func TestWriterCancelWhileQueued(t *testing.T) {
 
 func TestWriterWaitsForCommitAfterHandOff(t *testing.T) {
 	f := newFake(true)
-	w := audit.NewWriter(f, audit.WriterOptions{})
-	defer w.Close()
+	w := newWriter(t, f, audit.WriterOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
 	recs := audittest.NewRecords(2)
 	ch := startWrite(ctx, w, recs)
@@ -52,7 +50,7 @@ func TestWriterWaitsForCommitAfterHandOff(t *testing.T) {
 		t.Fatalf("Write returned %v while its commit was still running", err)
 	case <-time.After(50 * time.Millisecond):
 	}
-	close(f.release)
+	f.open()
 	if err := mustResult(t, ch); err != nil {
 		t.Fatalf("Write whose ctx ended after hand-off: %v, want the commit outcome (nil)", err)
 	}
@@ -63,7 +61,7 @@ func TestWriterWaitsForCommitAfterHandOff(t *testing.T) {
 
 func TestWriterCloseFlushesQueue(t *testing.T) {
 	f := newFake(true)
-	w := audit.NewWriter(f, audit.WriterOptions{})
+	w := newWriter(t, f, audit.WriterOptions{})
 	first, firstRecs := holdFirstCommit(t, w, f)
 	results, writes := []<-chan error{first}, [][]pdp.Record{firstRecs}
 	for i := range 5 {
@@ -78,7 +76,7 @@ func TestWriterCloseFlushesQueue(t *testing.T) {
 		t.Fatal("Close returned before the queue was flushed")
 	case <-time.After(50 * time.Millisecond):
 	}
-	close(f.release)
+	f.open()
 	if err := mustResult(t, closed); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -92,7 +90,7 @@ func TestWriterCloseFlushesQueue(t *testing.T) {
 
 func TestWriterAfterClose(t *testing.T) {
 	f := newFake(false)
-	w := audit.NewWriter(f, audit.WriterOptions{})
+	w := newWriter(t, f, audit.WriterOptions{})
 	for range 2 { // Close is idempotent
 		if err := w.Close(); err != nil {
 			t.Fatalf("Close: %v", err)
@@ -111,8 +109,7 @@ func TestWriterAfterClose(t *testing.T) {
 
 func TestWriterTrivialWrites(t *testing.T) {
 	f := newFake(false)
-	w := audit.NewWriter(f, audit.WriterOptions{})
-	defer w.Close()
+	w := newWriter(t, f, audit.WriterOptions{})
 	done, cancel := context.WithCancel(context.Background())
 	cancel()
 	tests := []struct {

@@ -16,8 +16,7 @@ import (
 func TestWriterGroupCommitUnderLoad(t *testing.T) {
 	f := newFake(false)
 	f.delay = 2 * time.Millisecond // a commit costs time, as an fsync does
-	w := audit.NewWriter(f, audit.WriterOptions{})
-	defer w.Close()
+	w := newWriter(t, f, audit.WriterOptions{})
 	const writers, each = 32, 10
 	var mu sync.Mutex
 	var writes [][]pdp.Record
@@ -72,7 +71,7 @@ func assertCommitted(t *testing.T, f *fakeStore, writes [][]pdp.Record) {
 
 func TestWriterMaxBatch(t *testing.T) {
 	f := newFake(true)
-	w := audit.NewWriter(f, audit.WriterOptions{MaxBatch: 4})
+	w := newWriter(t, f, audit.WriterOptions{MaxBatch: 4})
 	first, _ := holdFirstCommit(t, w, f)
 	var results []<-chan error
 	sizes := []int{1, 2, 1, 6, 1, 3, 1, 1}
@@ -80,7 +79,7 @@ func TestWriterMaxBatch(t *testing.T) {
 		results = append(results, startWrite(context.Background(), w, audittest.NewRecords(n)))
 		waitQueued(t, w, i+1)
 	}
-	close(f.release)
+	f.open()
 	for _, ch := range append(results, first) {
 		if err := mustResult(t, ch); err != nil {
 			t.Fatalf("Write: %v", err)
@@ -111,15 +110,14 @@ func TestWriterFailureReachesEveryWaiter(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(true)
 			tc.store(f)
-			w := audit.NewWriter(f, audit.WriterOptions{})
-			defer w.Close()
+			w := newWriter(t, f, audit.WriterOptions{})
 			first, _ := holdFirstCommit(t, w, f)
 			results := []<-chan error{first}
 			for i := range 10 {
 				results = append(results, startWrite(context.Background(), w, audittest.NewRecords(2)))
 				waitQueued(t, w, i+1)
 			}
-			close(f.release)
+			f.open()
 			for _, ch := range results {
 				err := mustResult(t, ch)
 				if pdp.ErrorCode(err) != pdp.CodeUnavailable || (tc.isDown && !errors.Is(err, errDown)) {
@@ -135,8 +133,7 @@ func TestWriterFailureReachesEveryWaiter(t *testing.T) {
 
 func TestWriterIsolatesInvalidRecord(t *testing.T) {
 	f := newFake(true)
-	w := audit.NewWriter(f, audit.WriterOptions{})
-	defer w.Close()
+	w := newWriter(t, f, audit.WriterOptions{})
 	first, _ := holdFirstCommit(t, w, f)
 	bad := audittest.NewRecords(2)
 	bad[1].DecisionID = ""
@@ -147,7 +144,7 @@ func TestWriterIsolatesInvalidRecord(t *testing.T) {
 	waitQueued(t, w, 2)
 	chGood1 := startWrite(context.Background(), w, good[1])
 	waitQueued(t, w, 3)
-	close(f.release)
+	f.open()
 	for _, ch := range []<-chan error{first, chGood0, chGood1} {
 		if err := mustResult(t, ch); err != nil {
 			t.Errorf("good Write beside an invalid one: %v", err)

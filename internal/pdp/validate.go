@@ -2,6 +2,7 @@ package pdp
 
 import (
 	"fmt"
+	"math"
 	"unicode/utf8"
 )
 
@@ -69,7 +70,8 @@ func (r Request) validateValues() error {
 }
 
 // checkValue walks a JSON-like value, rejecting nesting deeper than
-// MaxAttributeDepth and strings or keys that are not valid UTF-8.
+// MaxAttributeDepth, strings or keys that are not valid UTF-8, and numbers
+// JSON cannot carry (NaN, infinities).
 func checkValue(field string, v any, depth int) error {
 	if depth > MaxAttributeDepth {
 		return InvalidField(field, fmt.Sprintf("nests deeper than %d levels", MaxAttributeDepth))
@@ -78,6 +80,10 @@ func checkValue(field string, v any, depth int) error {
 	case string:
 		if !utf8.ValidString(t) {
 			return InvalidField(field, "is not valid UTF-8")
+		}
+	case float64:
+		if math.IsNaN(t) || math.IsInf(t, 0) {
+			return InvalidField(field, "is not a finite number")
 		}
 	case map[string]any:
 		return checkObject(field, t, depth)

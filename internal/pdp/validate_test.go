@@ -1,6 +1,7 @@
 package pdp
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -36,6 +37,8 @@ func TestValidate(t *testing.T) {
 		{"bad utf8 role", func(r *Request) { r.Subject.Roles = []string{"ok", "\xfe"} }, "subject.roles[1]"},
 		{"bad utf8 key", func(r *Request) { r.Resource.Attributes = map[string]any{"\xff": 1} }, "resource.attributes"},
 		{"bad utf8 nested", func(r *Request) { r.Environment = map[string]any{"a": []any{"x", "\xff"}} }, "environment.a[1]"},
+		{"NaN", func(r *Request) { r.Subject.Attributes = map[string]any{"n": math.NaN()} }, "subject.attributes.n"},
+		{"infinity", func(r *Request) { r.Environment = map[string]any{"x": []any{math.Inf(1)}} }, "environment.x[0]"},
 		{"depth 31 ok", func(r *Request) { r.Action.Attributes = deep(31) }, ""},
 		{"depth 33 too deep", func(r *Request) { r.Action.Attributes = deep(33) }, "action.attributes"},
 	}
