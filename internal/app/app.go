@@ -14,6 +14,7 @@ import (
 
 	"github.com/pdp-project/pdp/internal/audit"
 	"github.com/pdp-project/pdp/internal/audit/sqlite"
+	"github.com/pdp-project/pdp/internal/authn"
 	"github.com/pdp-project/pdp/internal/bundle"
 	"github.com/pdp-project/pdp/internal/config"
 	"github.com/pdp-project/pdp/internal/decision"
@@ -85,7 +86,8 @@ func (a *App) buildServers(context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.grpc = server.NewGRPC(server.GRPCOptions{Checker: svc, Logger: a.log, Creds: creds})
+	authz := authn.Lists{Auditors: a.cfg.Authz.Auditors, PolicyAuthors: a.cfg.Authz.PolicyAuthors}
+	a.grpc = server.NewGRPC(server.GRPCOptions{Checker: svc, Logger: a.log, Creds: creds, Authorizer: authz})
 	a.http = &http.Server{
 		Handler:           server.NewHTTP(server.HTTPOptions{Ready: a.ready, Logger: a.log}),
 		ReadHeaderTimeout: readHeaderTimeout,

@@ -26,6 +26,8 @@ const maxRecvBytes = 8 << 20
 type GRPCOptions struct {
 	Checker Checker
 	Logger  *slog.Logger
+	// Authorizer decides who may call what; required.
+	Authorizer Authorizer
 	// Creds are the transport credentials; nil serves plaintext.
 	Creds credentials.TransportCredentials
 }
@@ -43,7 +45,8 @@ func NewGRPC(opts GRPCOptions) *GRPC {
 	sopts := []grpc.ServerOption{
 		grpc.ForceServerCodecV2(newCodec()),
 		grpc.MaxRecvMsgSize(maxRecvBytes),
-		grpc.ChainUnaryInterceptor(recoverUnary(log), errorsUnary(log)),
+		grpc.ChainUnaryInterceptor(recoverUnary(log), authorizeUnary(opts.Authorizer, log), errorsUnary(log)),
+		grpc.ChainStreamInterceptor(authorizeStream(opts.Authorizer, log)),
 	}
 	if opts.Creds != nil {
 		sopts = append(sopts, grpc.Creds(opts.Creds))
