@@ -5,7 +5,7 @@ PROTOC_GEN_GO_VERSION := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 BIN := bin/pdp
 
-.PHONY: build run test test-short generate check-generated tools lint fmt-check bench bundles
+.PHONY: deps build run test test-short generate check-generated tools lint fmt-check bench bundles
 
 build:
 	go build -o $(BIN) ./cmd/pdp
@@ -35,9 +35,24 @@ fmt-check:
 bundles:
 	go test ./policies -run TestBundleMatchesPolicies -update
 
-test: fmt-check check-generated
+# Real servers the tests start themselves (redis-server), installed when missing.
+deps:
+	@command -v redis-server >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y redis-server; }
+
+test: deps fmt-check check-generated
 	go test -race -timeout 20m ./...
+	go run ./cmd/pdp test --coverage --threshold 90 policies
 	go test -run '^$$' -fuzz FuzzToInput -fuzztime 15s ./internal/server
 
 test-short:
 	go test -short ./...
+
+# Load harness (DESIGN.md §8, test/bench): noop, check-uncached, check-cached,
+# check-redis and opa-rest one after another, then the ratios. Not part of
+# `make test`. BENCH_FLAGS passes flags, e.g. BENCH_FLAGS='-duration 30s -repeat 0.5'.
+BENCH_FLAGS ?=
+bench: deps
+	go build -o bin/bench ./test/bench
+	bin/bench $(BENCH_FLAGS)

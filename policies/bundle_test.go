@@ -21,6 +21,8 @@ const bundleDir = "../bundles/example"
 func inBundle(path string) bool {
 	name := filepath.Base(path)
 	switch {
+	case inNestedBundle(path):
+		return false
 	case path == ".manifest":
 		return true
 	case name == "data.json" || name == "data.yaml":

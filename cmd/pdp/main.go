@@ -44,6 +44,12 @@ func commands() []command {
 	return []command{
 		{"serve", "run the PDP server", runServe},
 		{"check", "send one CheckRequest (JSON on stdin) and print the response", runCheck},
+		{"test", "run a policy set's Rego tests and decision cases", runTest},
+		{"eval", "evaluate one CheckRequest (JSON file) against a bundle, offline", runEval},
+		{"lint", "check policies for errors and for grants that are too broad", runLint},
+		{"replay", "re-evaluate recorded decisions under a candidate bundle", runReplay},
+		{"bundle", "build, sign and inspect policy bundles (build|sign|inspect)", runBundle},
+		{"audit", "query, show, verify and follow the audit trail (query|show|verify|tail)", runAudit},
 		{"version", "print the version", runVersion},
 	}
 }

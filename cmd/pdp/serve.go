@@ -31,6 +31,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
+	tuneGC(e.environ)
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
 		return err

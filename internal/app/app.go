@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -14,7 +15,6 @@ import (
 
 	"github.com/pdp-project/pdp/internal/audit"
 	"github.com/pdp-project/pdp/internal/audit/sqlite"
-	"github.com/pdp-project/pdp/internal/authn"
 	"github.com/pdp-project/pdp/internal/bundle"
 	"github.com/pdp-project/pdp/internal/config"
 	"github.com/pdp-project/pdp/internal/decision"
@@ -36,6 +36,9 @@ type App struct {
 	httpLis net.Listener
 	tls     *tls.Config
 	closers []func() error
+
+	// auditPub is the public half of the checkpoint signing key (audit.go).
+	auditPub ed25519.PublicKey
 }
 
 // New builds the PDP from cfg, which must have passed Validate. It opens the
@@ -57,39 +60,51 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 }
 
 func (a *App) buildAudit(ctx context.Context) error {
-	store, err := sqlite.Open(ctx, sqlite.Options{Path: a.cfg.Audit.DB, Sync: a.cfg.Audit.Sync})
+	store, err := a.openAuditStore(ctx) // audit.go
 	if err != nil {
-		return fmt.Errorf("open audit store: %w", err)
+		return err
 	}
 	a.store = store
 	a.closers = append(a.closers, store.Close)
 	a.writer = audit.NewWriter(store, audit.WriterOptions{Logger: a.log})
-	a.closers = append([]func() error{a.writer.Close}, a.closers...)
+	a.closers = append([]func() error{a.writer.Close, a.finalCheckpoint}, a.closers...)
 	return nil
 }
 
 func (a *App) buildEngine(context.Context) error {
-	a.engine = engine.New(engine.Options{Entrypoint: a.cfg.Bundle.Entrypoint, Logger: a.log})
-	m, err := bundle.NewManager(bundle.Options{Paths: a.cfg.Bundle.Sources, Activator: a.engine, Logger: a.log})
+	a.engine = engine.New(engine.Options{Entrypoint: a.cfg.Bundle.Entrypoint, Logger: a.log, System: a.systemConfig()})
+	m, err := a.newBundleManager(a.engine)
 	if err != nil {
-		return fmt.Errorf("bundle sources: %w", err)
+		return err
 	}
 	a.bundles = m
 	return nil
 }
 
 func (a *App) buildServers(context.Context) error {
+	tokens, err := a.tokenVerifier()
+	if err != nil {
+		return err
+	}
+	eval, err := a.cachedEvaluator()
+	if err != nil {
+		return err
+	}
 	svc := decision.New(decision.Options{
-		Evaluator: a.engine, Recorder: a.writer, Logger: a.log, MaxBatch: a.cfg.Server.MaxBatch,
+		Tokens:    tokens,
+		Evaluator: eval, Recorder: a.writer, Logger: a.log, MaxBatch: a.cfg.Server.MaxBatch,
+		Masker: audit.NewMasker(a.engine),
 	})
 	creds, err := a.transportCredentials()
 	if err != nil {
 		return err
 	}
-	authz := authn.Lists{Auditors: a.cfg.Authz.Auditors, PolicyAuthors: a.cfg.Authz.PolicyAuthors}
-	a.grpc = server.NewGRPC(server.GRPCOptions{Checker: svc, Logger: a.log, Creds: creds, Authorizer: authz})
+	a.grpc = server.NewGRPC(server.GRPCOptions{Checker: svc, Logger: a.log, Creds: creds,
+		Authorizer: a.authorizer(), Limiter: a.limiter()})
+	a.registerAudit() // audit.go
+	handlers := a.interop(svc)
 	a.http = &http.Server{
-		Handler:           server.NewHTTP(server.HTTPOptions{Ready: a.ready, Logger: a.log}),
+		Handler:           server.NewHTTP(server.HTTPOptions{Ready: a.ready, Logger: a.log, Handlers: handlers}),
 		ReadHeaderTimeout: readHeaderTimeout,
 	}
 	return nil

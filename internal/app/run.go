@@ -23,6 +23,7 @@ func (a *App) Run(ctx context.Context) error {
 	errc := make(chan error, 2)
 	wg.Go(func() { a.runBundles(runCtx) })
 	wg.Go(func() { a.trackHealth(runCtx) })
+	wg.Go(func() { a.runAudit(runCtx) })
 	go func() { errc <- a.grpc.Serve(a.grpcLis) }()
 	go func() { errc <- serveHTTP(a.http, a.httpLis) }()
 	a.log.Info("serving", "grpc_addr", a.GRPCAddr(), "http_addr", a.HTTPAddr())

@@ -7,15 +7,17 @@ import (
 )
 
 // transportCredentials returns nil (plaintext) unless TLS is configured, in
-// which case the HTTP server gets the same TLS configuration.
+// which case the HTTP server gets the same certificate and client CA. Both
+// reload the files when they change (authn.Reloader).
 func (a *App) transportCredentials() (credentials.TransportCredentials, error) {
 	if !a.cfg.TLSEnabled() {
 		return nil, nil
 	}
-	tc, err := authn.ServerTLS(a.cfg.TLS.CertFile, a.cfg.TLS.KeyFile, a.cfg.TLS.ClientCAFile)
+	files := authn.TLSFiles{Cert: a.cfg.TLS.CertFile, Key: a.cfg.TLS.KeyFile, ClientCA: a.cfg.TLS.ClientCAFile}
+	r, err := authn.NewReloader(files, 0, a.log)
 	if err != nil {
 		return nil, err
 	}
-	a.tls = tc
-	return credentials.NewTLS(tc), nil
+	a.tls = r.ServerConfig("http/1.1")
+	return credentials.NewTLS(r.ServerConfig("h2")), nil
 }

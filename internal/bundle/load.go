@@ -6,7 +6,9 @@ package bundle
 import (
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -18,23 +20,38 @@ import (
 const caseFileSuffix = ".decisions.yaml"
 
 // Load reads one bundle from a directory or a .tar.gz file (decided by stat)
-// with OPA's bundle reader, leaving decision-case files out.
+// with OPA's bundle reader, leaving decision-case files out. A signed bundle
+// needs LoadVerified: without a key its signature cannot be checked.
 func Load(path string) (*bundle.Bundle, error) {
-	b, err := read(path)
+	return LoadVerified(path, nil)
+}
+
+// LoadVerified is Load with signature verification: with vc set, a bundle
+// without a valid signature over every file is an error.
+func LoadVerified(path string, vc *bundle.VerificationConfig) (*bundle.Bundle, error) {
+	b, err := read(path, vc)
 	if err != nil {
 		return nil, fmt.Errorf("load bundle %q: %w", path, err)
 	}
 	return b, nil
 }
 
-func read(path string) (*bundle.Bundle, error) {
+func read(path string, vc *bundle.VerificationConfig) (*bundle.Bundle, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
 	if info.IsDir() {
 		loader := bundle.NewDirectoryLoader(path).WithFilter(skipCaseFiles)
-		return readWith(bundle.NewCustomReader(loader).WithBaseDir(path))
+		r := bundle.NewCustomReader(loader)
+		if vc == nil {
+			// Module paths name the directory, for error messages. With a
+			// key they stay relative: a signature names files relative to
+			// the bundle root, as in a tarball, so an unpacked signed
+			// tarball verifies as a directory.
+			r = r.WithBaseDir(path)
+		}
+		return readWith(r, vc)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -42,11 +59,11 @@ func read(path string) (*bundle.Bundle, error) {
 	}
 	defer f.Close()
 	loader := bundle.NewTarballLoaderWithBaseURL(f, path).WithFilter(skipCaseFiles)
-	return readWith(bundle.NewCustomReader(loader))
+	return readWith(bundle.NewCustomReader(loader), vc)
 }
 
-func readWith(r *bundle.Reader) (*bundle.Bundle, error) {
-	b, err := r.WithProcessAnnotations(true).Read()
+func readWith(r *bundle.Reader, vc *bundle.VerificationConfig) (*bundle.Bundle, error) {
+	b, err := r.WithProcessAnnotations(true).WithBundleVerificationConfig(vc).Read()
 	if err != nil {
 		return nil, err
 	}
@@ -62,8 +79,19 @@ func isCaseFile(path string) bool {
 	return strings.HasSuffix(filepath.Base(path), caseFileSuffix)
 }
 
-// Name is the bundle name of a source path: its base name without
-// ".tar.gz" (bundles/example -> "example").
-func Name(path string) string {
-	return strings.TrimSuffix(filepath.Base(filepath.Clean(path)), ".tar.gz")
+// Name is the bundle name of a source: the last element of its path (of an
+// URL's path) without ".tar.gz" (bundles/example -> "example",
+// https://host/b/clinic.tar.gz?v=1 -> "clinic").
+func Name(source string) string {
+	if IsURL(source) {
+		if u, err := url.Parse(source); err == nil {
+			return strings.TrimSuffix(path.Base(u.Path), ".tar.gz")
+		}
+	}
+	return strings.TrimSuffix(filepath.Base(filepath.Clean(source)), ".tar.gz")
+}
+
+// IsURL reports whether a source is an HTTP(S) URL rather than a path.
+func IsURL(source string) bool {
+	return strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://")
 }

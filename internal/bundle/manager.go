@@ -27,12 +27,24 @@ const debounce = 100 * time.Millisecond
 
 // Options configures a Manager.
 type Options struct {
-	// Paths are the bundle sources: directories or .tar.gz files.
+	// Paths are the bundle sources: directories, .tar.gz files or HTTP(S)
+	// URLs of a server speaking OPA's bundle service protocol.
 	Paths     []string
 	Activator Activator
 	Logger    *slog.Logger
 	// Retry defaults to DefaultRetry.
 	Retry time.Duration
+	// Poll is the polling interval of URL sources (jittered ±10%); 0 stops
+	// after the first successful download.
+	Poll time.Duration
+	// Key, when set, must verify a signature over every file of every
+	// bundle: unsigned bundles are rejected too.
+	Key Key
+	// TokenFile holds a bearer token sent to URL sources, read per request.
+	TokenFile string
+	// DataDir, when set, keeps the last good bundle of each URL source
+	// (DataDir/bundles/NAME/bundle.tar.gz) for starts without the server.
+	DataDir string
 }
 
 // Manager loads the bundle sources, activates them together and reloads them
@@ -40,6 +52,7 @@ type Options struct {
 type Manager struct {
 	opts    Options
 	log     *slog.Logger
+	vc      *bundle.VerificationConfig // nil: no key, signed bundles are rejected
 	sources []*source
 
 	mu       sync.Mutex // guards the fields below and every source's status
@@ -47,12 +60,14 @@ type Manager struct {
 	revision string
 }
 
-// source is one bundle path. Only Run's goroutine touches its fields, except
-// status, which m.mu guards.
+// source is one bundle path or URL. Only Run's goroutine touches its
+// fields, except status, which m.mu guards.
 type source struct {
 	name, path  string
+	remote      *remote        // nil for directories and files
 	active      *bundle.Bundle // part of the active set
 	candidate   *bundle.Bundle // loaded, not yet active
+	raw         []byte         // the candidate's tarball, persisted once active
 	fingerprint string         // of the content last loaded (or tried)
 	failed      bool
 	status      SourceStatus
@@ -72,7 +87,11 @@ func NewManager(opts Options) (*Manager, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	m := &Manager{opts: opts, log: opts.Logger}
+	vc, err := opts.Key.VerificationConfig()
+	if err != nil {
+		return nil, fmt.Errorf("bundle manager: %w", err)
+	}
+	m := &Manager{opts: opts, log: opts.Logger, vc: vc}
 	seen := map[string]string{}
 	for _, p := range opts.Paths {
 		name := Name(p)
@@ -80,9 +99,24 @@ func NewManager(opts Options) (*Manager, error) {
 			return nil, fmt.Errorf("bundle manager: %q and %q share the bundle name %q", other, p, name)
 		}
 		seen[name] = p
-		m.sources = append(m.sources, &source{name: name, path: p, status: SourceStatus{Name: name, Source: p}})
+		s, err := m.newSource(name, p)
+		if err != nil {
+			return nil, fmt.Errorf("bundle manager: %w", err)
+		}
+		m.sources = append(m.sources, s)
 	}
 	return m, nil
+}
+
+func (m *Manager) newSource(name, path string) (*source, error) {
+	s := &source{name: name, path: path, status: SourceStatus{Name: name, Source: redactURL(path)}}
+	if !IsURL(path) {
+		return s, nil
+	}
+	r, err := newRemote(remoteOptions{name: name, url: path, tokenFile: m.opts.TokenFile,
+		poll: m.opts.Poll, vc: m.vc, store: newPersisted(m.opts.DataDir, name)})
+	s.remote = r
+	return s, err
 }
 
 // Run loads and activates every source, then watches them and reloads on
@@ -91,6 +125,14 @@ func NewManager(opts Options) (*Manager, error) {
 func (m *Manager) Run(ctx context.Context) error {
 	w := newWatcher(m.log)
 	defer w.close()
+	updates := make(chan update)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for _, s := range m.sources {
+		if s.remote != nil {
+			wg.Go(func() { s.remote.run(ctx, s, updates) })
+		}
+	}
 	m.sync(ctx, w, true)
 	tick := time.NewTicker(m.opts.Retry)
 	defer tick.Stop()
@@ -107,6 +149,8 @@ func (m *Manager) Run(ctx context.Context) error {
 			settle.Reset(debounce)
 		case <-settle.C:
 			m.sync(ctx, w, false)
+		case u := <-updates:
+			m.apply(ctx, u)
 		case err := <-w.errors():
 			m.log.Warn("bundle watcher", "error", err)
 		}
@@ -118,7 +162,7 @@ func (m *Manager) Run(ctx context.Context) error {
 func (m *Manager) sync(ctx context.Context, w *watcher, retry bool) {
 	loaded, changed := m.reload(retry)
 	if changed {
-		w.watch(m.opts.Paths)
+		w.watch(m.localPaths())
 	}
 	if !loaded {
 		return
@@ -132,6 +176,9 @@ func (m *Manager) sync(ctx context.Context, w *watcher, retry bool) {
 // changed a source whose content differs from the last look.
 func (m *Manager) reload(retry bool) (loaded, changed bool) {
 	for _, s := range m.sources {
+		if s.remote != nil {
+			continue
+		}
 		fp := fingerprint(s.path)
 		if fp == s.fingerprint && !(retry && s.failed) {
 			continue
@@ -144,7 +191,7 @@ func (m *Manager) reload(retry bool) (loaded, changed bool) {
 }
 
 func (m *Manager) load(s *source) bool {
-	b, err := Load(s.path)
+	b, err := LoadVerified(s.path, m.vc)
 	if err != nil {
 		s.candidate = nil
 		m.fail(s, err)
@@ -176,6 +223,7 @@ func (m *Manager) activate(ctx context.Context, set map[string]*bundle.Bundle) {
 	if err != nil {
 		for _, s := range m.sources {
 			if s.candidate != nil {
+				s.candidate, s.raw = nil, nil
 				m.fail(s, err)
 			}
 		}
@@ -196,6 +244,7 @@ func (m *Manager) activated(rev string) {
 		}
 		s.active, s.candidate, s.failed = s.candidate, nil, false
 		s.status.Revision, s.status.LastActivation, s.status.LastError = s.active.Manifest.Revision, now, ""
+		m.persist(s)
 	}
 	m.log.Info("bundles active", "bundle_revision", rev)
 }

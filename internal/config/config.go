@@ -42,6 +42,10 @@ type ServerConfig struct {
 	Insecure      bool          `yaml:"insecure"`
 	MaxBatch      int           `yaml:"max_batch"`      // --max-batch: items per CheckBatch / AuthZEN batch
 	ShutdownGrace time.Duration `yaml:"shutdown_grace"` // --shutdown-grace
+	// RateLimit is the per-caller token bucket: requests a second (--rate-limit,
+	// 0 = off) and burst size (--rate-burst, 0 = max(1, rate)).
+	RateLimit float64 `yaml:"rate_limit"`
+	RateBurst int     `yaml:"rate_burst"`
 }
 
 // TLSConfig names the PEM files of both listeners.
@@ -69,6 +73,12 @@ type AuditConfig struct {
 	DB        string        `yaml:"db"`        // --audit-db; derived from DataDir by Complete when empty
 	Sync      string        `yaml:"sync"`      // --audit-sync: normal or full
 	Retention time.Duration `yaml:"retention"` // --audit-retention; 0: keep forever
+	// SigningKey is the Ed25519 private key (PKCS #8 PEM) that signs
+	// checkpoints (--audit-signing-key); empty: <data-dir>/audit-signing-key.pem,
+	// generated at first start.
+	SigningKey         string        `yaml:"signing_key"`
+	CheckpointEvery    int           `yaml:"checkpoint_every"`    // --audit-checkpoint-every N records; 0: only by time
+	CheckpointInterval time.Duration `yaml:"checkpoint_interval"` // --audit-checkpoint-interval; 0: only by count
 }
 
 // CacheConfig covers the decision cache.
@@ -116,7 +126,7 @@ func Default() Config {
 			VerificationKeyID: "default",
 			VerificationAlg:   "RS256",
 		},
-		Audit: AuditConfig{Sync: "normal"},
+		Audit: AuditConfig{Sync: "normal", CheckpointEvery: 1000, CheckpointInterval: time.Minute},
 		Cache: CacheConfig{TTL: 60 * time.Second, Size: 10000},
 		Log:   LogConfig{Level: "info"},
 	}

@@ -33,6 +33,8 @@ func defineServer(fs *flag.FlagSet, s *ServerConfig) {
 	fs.BoolVar(&s.Insecure, "insecure", s.Insecure, "allow plaintext listeners on non-loopback addresses")
 	fs.IntVar(&s.MaxBatch, "max-batch", s.MaxBatch, "maximum `items` in one batch request (1..1000)")
 	fs.DurationVar(&s.ShutdownGrace, "shutdown-grace", s.ShutdownGrace, "graceful shutdown `period` before forcing")
+	fs.Float64Var(&s.RateLimit, "rate-limit", s.RateLimit, "requests a `second` per caller (token bucket); 0 = off")
+	fs.IntVar(&s.RateBurst, "rate-burst", s.RateBurst, "token bucket `size` per caller; 0 = max(1, --rate-limit)")
 }
 
 func defineTLS(fs *flag.FlagSet, t *TLSConfig) {
@@ -55,6 +57,9 @@ func defineAudit(fs *flag.FlagSet, a *AuditConfig) {
 	fs.StringVar(&a.DB, "audit-db", a.DB, "audit database `path` (default <data-dir>/audit.db)")
 	fs.StringVar(&a.Sync, "audit-sync", a.Sync, "audit durability `mode`: normal or full (survives power loss)")
 	fs.DurationVar(&a.Retention, "audit-retention", a.Retention, "keep audit records for this `duration`; 0 = forever")
+	fs.StringVar(&a.SigningKey, "audit-signing-key", a.SigningKey, "Ed25519 private key `file` (PEM) signing audit checkpoints (default <data-dir>/audit-signing-key.pem, generated)")
+	fs.IntVar(&a.CheckpointEvery, "audit-checkpoint-every", a.CheckpointEvery, "sign an audit checkpoint every `N` records; 0 = only by time")
+	fs.DurationVar(&a.CheckpointInterval, "audit-checkpoint-interval", a.CheckpointInterval, "sign an audit checkpoint this `often` while records arrive; 0 = only by count")
 }
 
 func defineCache(fs *flag.FlagSet, c *CacheConfig) {

@@ -66,6 +66,9 @@ func (c Config) validateServer(p *problems) {
 		p.add("max-batch", "must be between 1 and 1000, got %d", s.MaxBatch)
 	}
 	checkDuration(p, "shutdown-grace", s.ShutdownGrace)
+	if s.RateLimit < 0 || s.RateBurst < 0 {
+		p.add("rate-limit", "--rate-limit and --rate-burst must not be negative")
+	}
 }
 
 // checkListen checks a host:port listen address; plaintext (secure false) is
@@ -134,12 +137,16 @@ func (c Config) validateBundle(p *problems) {
 func (c Config) validateAudit(p *problems) {
 	checkOneOf(p, "audit-sync", c.Audit.Sync, AuditSyncModes())
 	checkDuration(p, "audit-retention", c.Audit.Retention)
+	checkDuration(p, "audit-checkpoint-interval", c.Audit.CheckpointInterval)
+	if c.Audit.CheckpointEvery < 0 {
+		p.add("audit-checkpoint-every", "must not be negative, got %d", c.Audit.CheckpointEvery)
+	}
 }
 
 func (c Config) validateCache(p *problems) {
 	checkDuration(p, "cache-ttl", c.Cache.TTL)
-	if c.Cache.Size <= 0 {
-		p.add("cache-size", "must be greater than 0, got %d", c.Cache.Size)
+	if c.Cache.Size < 0 { // 0: no in-process tier (Redis only)
+		p.add("cache-size", "must not be negative, got %d", c.Cache.Size)
 	}
 	if c.Cache.RedisURL == "" {
 		return

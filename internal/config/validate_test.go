@@ -69,7 +69,7 @@ func TestValidate(t *testing.T) {
 		{"negative poll", func(c *Config) { c.Bundle.Poll = -1 }, "--bundle-poll: must not be negative"},
 		{"negative retention", func(c *Config) { c.Audit.Retention = -1 }, "--audit-retention: must not be negative"},
 		{"negative grace", func(c *Config) { c.Server.ShutdownGrace = -1 }, "--shutdown-grace: must not be negative"},
-		{"cache size", func(c *Config) { c.Cache.Size = 0 }, "--cache-size: must be greater than 0"},
+		{"cache size", func(c *Config) { c.Cache.Size = -1 }, "--cache-size: must not be negative"},
 		{"log level", func(c *Config) { c.Log.Level = "verbose" }, "--log-level:"},
 		{"audit sync", func(c *Config) { c.Audit.Sync = "always" }, "--audit-sync:"},
 		{"max batch low", func(c *Config) { c.Server.MaxBatch = 0 }, "--max-batch:"},
@@ -113,7 +113,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	c := Default()
 	c.Server.GRPCAddr = "0.0.0.0:7070"
 	c.Cache.TTL = -time.Second
-	c.Cache.Size = 0
+	c.Cache.Size = -1
 	c.Cache.RedisURL = "memcached://x"
 	c.Log.Level = "loud"
 	c.TLS.ClientCAFile = "/nonexistent/ca.pem"

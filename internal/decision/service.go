@@ -22,6 +22,12 @@ type Recorder interface {
 	Write(ctx context.Context, recs []pdp.Record) error
 }
 
+// Masker rewrites a record before it is written: the bundle's mask rule
+// erases what must never reach the audit trail.
+type Masker interface {
+	Mask(ctx context.Context, rec *pdp.Record)
+}
+
 // Options configures a Service. Clock and NewID default to the wall clock
 // and UUIDv7 ids.
 type Options struct {
@@ -32,6 +38,11 @@ type Options struct {
 	NewID     func() (string, error)
 	// MaxBatch bounds CheckBatch; 0 means 100.
 	MaxBatch int
+	// Masker masks records before they are written; nil masks nothing.
+	Masker Masker
+	// Tokens verifies subject tokens (token.go); nil: every token is a deny
+	// with reason token_unverifiable.
+	Tokens TokenVerifier
 }
 
 // Service decides requests. It is safe for concurrent use.
@@ -42,12 +53,15 @@ type Service struct {
 	clock    func() time.Time
 	newID    func() (string, error)
 	maxBatch int
+	tokens   TokenVerifier
+	masker   Masker
 }
 
 // New builds a Service from opts.
 func New(opts Options) *Service {
 	s := &Service{eval: opts.Evaluator, rec: opts.Recorder, log: opts.Logger,
-		clock: opts.Clock, newID: opts.NewID, maxBatch: opts.MaxBatch}
+		clock: opts.Clock, newID: opts.NewID, maxBatch: opts.MaxBatch, tokens: opts.Tokens,
+		masker: opts.Masker}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -128,9 +142,15 @@ func (s *Service) evaluate(ctx context.Context, req pdp.Request) (pdp.Decision, 
 	if err != nil {
 		return pdp.Decision{}, pdp.Record{}, fmt.Errorf("new decision id: %w", err)
 	}
-	input := req.Input(start)
-	res, err := s.eval.Evaluate(ctx, pdp.Query{Entrypoint: req.Policy, Input: input, Explain: req.Explain})
+	req, denied, err := s.verifyToken(ctx, id, req)
 	if err != nil {
+		return pdp.Decision{}, pdp.Record{}, err
+	}
+	input := req.Input(start)
+	var res pdp.Result
+	if denied != nil {
+		res = *denied
+	} else if res, err = s.eval.Evaluate(ctx, pdp.Query{Entrypoint: req.Policy, Input: input, Explain: req.Explain}); err != nil {
 		return pdp.Decision{}, pdp.Record{}, err
 	}
 	if res.Err != "" {
@@ -138,6 +158,9 @@ func (s *Service) evaluate(ctx context.Context, req pdp.Request) (pdp.Decision, 
 	}
 	rec := newRecord(id, start, req, input, res)
 	rec.Latency = s.clock().Sub(start)
+	if s.masker != nil {
+		s.masker.Mask(ctx, &rec)
+	}
 	return pdp.Decision{ID: id, Result: res}, rec, nil
 }
 

@@ -23,11 +23,14 @@ type compiled struct {
 	revision          string
 	defaultEntrypoint string
 	queries           map[string]rego.PreparedEvalQuery
+	plans             map[string]pdp.Plan     // per entrypoint, see analysis.go
+	system            *systemQuery            // data.system rules, see system.go
+	mask              *rego.PreparedEvalQuery // data.system.log.mask when defined, see mask.go
 }
 
 // compile activates bundles into a fresh store and compiler and prepares one
 // query per entrypoint. Nothing outside the returned value is touched.
-func compile(ctx context.Context, bundles map[string]*bundle.Bundle, override string) (*compiled, error) {
+func compile(ctx context.Context, bundles map[string]*bundle.Bundle, override string, sys SystemConfig) (*compiled, error) {
 	if len(bundles) == 0 {
 		return nil, errors.New("no bundles")
 	}
@@ -40,11 +43,18 @@ func compile(ctx context.Context, bundles map[string]*bundle.Bundle, override st
 		return nil, err
 	}
 	set := &compiled{revision: combinedRevision(bundles), defaultEntrypoint: def,
-		queries: make(map[string]rego.PreparedEvalQuery, len(extra)+1)}
+		queries: make(map[string]rego.PreparedEvalQuery, len(extra)+1), plans: map[string]pdp.Plan{}}
 	for _, ep := range append([]string{def}, extra...) {
 		if set.queries[ep], err = prepare(ctx, store, compiler, ep); err != nil {
 			return nil, err
 		}
+		set.plans[ep] = plan(compiler, set.revision, ep)
+	}
+	if set.system, err = prepareSystem(ctx, store, compiler, sys); err != nil {
+		return nil, err
+	}
+	if set.mask, err = prepareMask(ctx, store, compiler); err != nil {
+		return nil, err
 	}
 	return set, nil
 }

@@ -22,6 +22,8 @@ type Options struct {
 	Entrypoint string
 	// Logger receives activation and evaluation-error logs; nil discards.
 	Logger *slog.Logger
+	// System is data.system.config for the system policy (system.go).
+	System SystemConfig
 }
 
 // Engine evaluates queries against the active bundle set. It is safe for
@@ -31,6 +33,8 @@ type Engine struct {
 	log    *slog.Logger
 	mu     sync.Mutex // serialises Activate; never taken by Evaluate
 	active atomic.Pointer[compiled]
+	// fallback is the embedded system policy, compiled on first use.
+	fallback func() (*systemQuery, error)
 }
 
 // New returns an Engine with no active bundle set.
@@ -39,7 +43,9 @@ func New(opts Options) *Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{opts: opts, log: log}
+	return &Engine{opts: opts, log: log, fallback: sync.OnceValues(func() (*systemQuery, error) {
+		return defaultSystem(context.Background(), opts.System)
+	})}
 }
 
 // Activate compiles bundles (by name) off to the side into prepared queries,
@@ -48,7 +54,7 @@ func New(opts Options) *Engine {
 func (e *Engine) Activate(ctx context.Context, bundles map[string]*bundle.Bundle) (string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	set, err := compile(ctx, bundles, e.opts.Entrypoint)
+	set, err := compile(ctx, bundles, e.opts.Entrypoint, e.opts.System)
 	if err != nil {
 		return "", fmt.Errorf("activate bundles: %w", err)
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/metrics"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/topdown"
 
@@ -25,7 +25,12 @@ func (e *Engine) Evaluate(ctx context.Context, q pdp.Query) (pdp.Result, error) 
 	if err != nil {
 		return pdp.Result{}, err
 	}
-	res, err := e.eval(ctx, pq, q.Input)
+	var res pdp.Result
+	if q.Explain { // explain.go: evaluated with a tracer, never the fast path
+		res, err = e.explain(ctx, pq, ep, q.Input)
+	} else {
+		res, err = e.eval(ctx, pq, q.Input)
+	}
 	if err != nil {
 		return pdp.Result{}, fmt.Errorf("evaluate %s: %w", ep, err)
 	}
@@ -49,7 +54,7 @@ func (c *compiled) query(entrypoint string) (string, rego.PreparedEvalQuery, err
 // eval runs one prepared query. It returns an error only when ctx ended;
 // an evaluation error becomes a deny with Err set.
 func (e *Engine) eval(ctx context.Context, pq rego.PreparedEvalQuery, input map[string]any) (pdp.Result, error) {
-	value, err := ast.InterfaceToValue(input)
+	value, err := inputValue(input)
 	if err != nil {
 		return evaluationError(fmt.Errorf("convert input: %w", err)), nil
 	}
@@ -57,7 +62,10 @@ func (e *Engine) eval(ctx context.Context, pq rego.PreparedEvalQuery, input map[
 	// evaluation that rego starts otherwise.
 	cancel := topdown.NewCancel()
 	stop := context.AfterFunc(ctx, cancel.Cancel)
-	rs, err := pq.Eval(ctx, rego.EvalParsedInput(value), rego.EvalExternalCancel(cancel))
+	// metrics.NoOp: rego would otherwise build a metrics registry per
+	// evaluation that nothing reads.
+	rs, err := pq.Eval(ctx, rego.EvalParsedInput(value), rego.EvalExternalCancel(cancel),
+		rego.EvalMetrics(metrics.NoOp()))
 	stop()
 	if ctx.Err() != nil {
 		return pdp.Result{}, ctx.Err()

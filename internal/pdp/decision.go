@@ -70,4 +70,11 @@ type Record struct {
 	Latency        time.Duration
 	// Error is the evaluation error behind a deny, if any.
 	Error string
+	// Masked lists the JSON pointers (under /input) that the bundle's
+	// data.system.log.mask rule erased or replaced before the record was
+	// stored; "/input" alone when the whole input was erased.
+	Masked []string
+	// MaskError flags a record whose mask rule failed: its whole input was
+	// erased.
+	MaskError bool
 }

@@ -13,6 +13,7 @@ const (
 	CodeInvalidArgument   Code = "invalid_argument"
 	CodeUnauthenticated   Code = "unauthenticated"
 	CodePermissionDenied  Code = "permission_denied"
+	CodeNotFound          Code = "not_found"
 	CodeResourceExhausted Code = "resource_exhausted"
 	CodeUnavailable       Code = "unavailable"
 	CodeInternal          Code = "internal"

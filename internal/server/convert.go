@@ -47,3 +47,10 @@ func toResponse(d pdp.Decision) (*pdpv1.CheckResponse, error) {
 	}
 	return out, nil
 }
+
+// ToRequest converts a CheckRequest into the domain request exactly as the
+// gRPC handlers do; tools that evaluate CheckRequest JSON offline (pdp test,
+// pdp eval) use it so that they see the server's defaults.
+func ToRequest(in *pdpv1.CheckRequest, caller string) pdp.Request {
+	return toRequest(in, caller)
+}

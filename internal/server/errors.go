@@ -47,6 +47,8 @@ func grpcCode(c pdp.Code) codes.Code {
 		return codes.Unauthenticated
 	case pdp.CodePermissionDenied:
 		return codes.PermissionDenied
+	case pdp.CodeNotFound:
+		return codes.NotFound
 	case pdp.CodeResourceExhausted:
 		return codes.ResourceExhausted
 	case pdp.CodeUnavailable:

@@ -22,6 +22,13 @@ import (
 // one by one against MaxRequestBytes and refused with a clear message.
 const maxRecvBytes = 8 << 20
 
+// streamWorkers is the number of goroutines kept to serve requests. Rego
+// evaluation recurses deeply: on a fresh goroutine per request its stack
+// grows, and is copied, several times per Check (a fifth of the CPU under
+// load in make bench). Workers keep their grown stacks; when all are busy
+// gRPC starts a goroutine per request as before.
+const streamWorkers = 64
+
 // GRPCOptions configures the gRPC server.
 type GRPCOptions struct {
 	Checker Checker
@@ -30,6 +37,8 @@ type GRPCOptions struct {
 	Authorizer Authorizer
 	// Creds are the transport credentials; nil serves plaintext.
 	Creds credentials.TransportCredentials
+	// Limiter rations calls per caller (ratelimit.go); nil: no limit.
+	Limiter Limiter
 }
 
 // GRPC is the gRPC edge with its health service.
@@ -45,8 +54,10 @@ func NewGRPC(opts GRPCOptions) *GRPC {
 	sopts := []grpc.ServerOption{
 		grpc.ForceServerCodecV2(newCodec()),
 		grpc.MaxRecvMsgSize(maxRecvBytes),
-		grpc.ChainUnaryInterceptor(recoverUnary(log), authorizeUnary(opts.Authorizer, log), errorsUnary(log)),
-		grpc.ChainStreamInterceptor(authorizeStream(opts.Authorizer, log)),
+		grpc.NumStreamWorkers(streamWorkers),
+		grpc.ChainUnaryInterceptor(recoverUnary(log), rateLimitUnary(opts.Limiter, log),
+			authorizeUnary(opts.Authorizer, log), errorsUnary(log)),
+		grpc.ChainStreamInterceptor(rateLimitStream(opts.Limiter, log), authorizeStream(opts.Authorizer, log)),
 	}
 	if opts.Creds != nil {
 		sopts = append(sopts, grpc.Creds(opts.Creds))

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -23,6 +24,22 @@ func BenchmarkWriter(b *testing.B) {
 	for _, mode := range syncModes {
 		b.Run("sync="+mode, func(b *testing.B) {
 			w := audit.NewWriter(openStore(b, sqlite.Options{Sync: mode}), audit.WriterOptions{})
+			defer w.Close()
+			runParallel(b, func(r pdp.Record) error { return w.Write(context.Background(), []pdp.Record{r}) })
+		})
+	}
+}
+
+// BenchmarkWriterCheckpoints is BenchmarkWriter with the server's
+// defaults on top of the hash chain: a signed checkpoint every 1000 records,
+// exported beside the database.
+func BenchmarkWriterCheckpoints(b *testing.B) {
+	for _, mode := range syncModes {
+		b.Run("sync="+mode, func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "audit.db")
+			s := openStore(b, sqlite.Options{Path: path, Sync: mode, Signer: testSigner(b), CheckpointEvery: 1000,
+				ExportPath: audit.ExportPath(path)})
+			w := audit.NewWriter(s, audit.WriterOptions{})
 			defer w.Close()
 			runParallel(b, func(r pdp.Record) error { return w.Write(context.Background(), []pdp.Record{r}) })
 		})

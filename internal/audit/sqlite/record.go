@@ -13,25 +13,26 @@ import (
 	"github.com/pdp-project/pdp/internal/pdp"
 )
 
-// timeFormat is RFC 3339 with a fixed nine-digit fraction so that the text
-// of the time column sorts in time order.
-const timeFormat = "2006-01-02T15:04:05.000000000Z07:00"
+const columns = `seq, prev_hash, hash, decision_id, time, caller, subject_type, subject_id, resource_type, resource_id,
+  action, allow, reasons, obligations, input, bundle_revision, entrypoint, cache_hit, latency_us, error, masked, mask_error`
 
-const columns = `decision_id, time, caller, subject_type, subject_id, resource_type, resource_id, action,
-  allow, reasons, obligations, input, bundle_revision, entrypoint, cache_hit, latency_us, error`
-
-const insertSQL = `INSERT INTO decisions (` + columns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertSQL = `INSERT INTO decisions (` + columns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const selectSQL = `SELECT ` + columns + ` FROM decisions WHERE decision_id = ?`
 
-// Append inserts recs in one transaction. Every record is encoded before
-// the transaction starts; one that cannot be fails the call with an error
-// wrapping audit.ErrInvalidRecord.
+const afterSQL = `SELECT ` + columns + ` FROM decisions WHERE seq > ? ORDER BY seq LIMIT ?`
+
+// Append seals recs into the hash chain and inserts them in one
+// transaction, with a checkpoint when one is due. Every record is encoded
+// before the transaction starts; one that cannot be fails the call with an
+// error wrapping audit.ErrInvalidRecord.
 func (s *Store) Append(ctx context.Context, recs []pdp.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	rows, err := encodeAll(recs)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows, chain, err := s.seal(recs)
 	if err != nil {
 		return err
 	}
@@ -46,29 +47,42 @@ func (s *Store) Append(ctx context.Context, recs []pdp.Record) error {
 			return fmt.Errorf("insert decision %q: %w", recs[i].DecisionID, err)
 		}
 	}
+	cp, err := s.dueCheckpoint(ctx, tx, chain)
+	if err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit audit transaction: %w", err)
 	}
+	s.chain = chain
+	s.checkpointed(cp)
 	return nil
 }
 
-func encodeAll(recs []pdp.Record) ([][]any, error) {
+// seal assigns sequence numbers and hashes after the current head and
+// encodes the rows; the head moves only once the transaction commits.
+func (s *Store) seal(recs []pdp.Record) ([][]any, audit.Chain, error) {
 	rows := make([][]any, len(recs))
+	chain := s.chain
 	for i, r := range recs {
-		row, err := encode(r)
-		if err != nil {
-			return nil, fmt.Errorf("%w: decision %q: %v", audit.ErrInvalidRecord, r.DecisionID, err)
+		if r.DecisionID == "" {
+			return nil, chain, fmt.Errorf("%w: empty decision id", audit.ErrInvalidRecord)
 		}
-		rows[i] = row
+		var e audit.Entry
+		var err error
+		if e, chain, err = chain.Next(r); err != nil {
+			return nil, s.chain, err
+		}
+		if rows[i], err = encode(e); err != nil {
+			return nil, s.chain, fmt.Errorf("%w: decision %q: %v", audit.ErrInvalidRecord, r.DecisionID, err)
+		}
 	}
-	return rows, nil
+	return rows, chain, nil
 }
 
-// encode returns the insert arguments of r, in the order of columns.
-func encode(r pdp.Record) ([]any, error) {
-	if r.DecisionID == "" {
-		return nil, errors.New("empty decision id")
-	}
+// encode returns the insert arguments of e, in the order of columns.
+func encode(e audit.Entry) ([]any, error) {
+	r := e.Record
 	reasons, err := jsonText(r.Reasons, "[]")
 	if err != nil {
 		return nil, fmt.Errorf("reasons: %w", err)
@@ -81,14 +95,21 @@ func encode(r pdp.Record) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("input: %w", err)
 	}
-	return []any{r.DecisionID, r.Time.UTC().Format(timeFormat), r.Caller, r.SubjectType, r.SubjectID,
-		r.ResourceType, r.ResourceID, r.Action, r.Allow, reasons, obligations, input,
-		r.BundleRevision, r.Entrypoint, r.CacheHit, r.Latency.Microseconds(), r.Error}, nil
+	masked, _ := jsonText(r.Masked, "[]")
+	return []any{e.Seq, e.PrevHash, e.Hash, r.DecisionID, r.Time.UTC().Format(audit.TimeFormat), r.Caller,
+		r.SubjectType, r.SubjectID, r.ResourceType, r.ResourceID, r.Action, r.Allow, reasons, obligations, input,
+		r.BundleRevision, r.Entrypoint, r.CacheHit, r.Latency.Microseconds(), r.Error, masked, r.MaskError}, nil
 }
 
 // jsonText encodes v without HTML escaping (auditors read these columns as
 // text); a nil value becomes empty.
 func jsonText[T any](v T, empty string) (string, error) {
+	if out, ok := appendJSON(make([]byte, 0, 512), any(v)); ok { // jsontext.go
+		if string(out) == "null" {
+			return empty, nil
+		}
+		return string(out), nil
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -104,31 +125,41 @@ func jsonText[T any](v T, empty string) (string, error) {
 
 // Get returns the record of decisionID, read through the read pool.
 func (s *Store) Get(ctx context.Context, decisionID string) (pdp.Record, error) {
-	r, err := scan(s.read.QueryRowContext(ctx, selectSQL, decisionID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return pdp.Record{}, fmt.Errorf("decision %q: %w", decisionID, audit.ErrNotFound)
-	}
-	if err != nil {
-		return pdp.Record{}, fmt.Errorf("read decision %q: %w", decisionID, err)
-	}
-	return r, nil
+	e, err := s.GetEntry(ctx, decisionID)
+	return e.Record, err
 }
 
-func scan(row *sql.Row) (pdp.Record, error) {
-	var r pdp.Record
-	var at, reasons, obligations, input string
-	var latencyUS int64
-	err := row.Scan(&r.DecisionID, &at, &r.Caller, &r.SubjectType, &r.SubjectID, &r.ResourceType,
-		&r.ResourceID, &r.Action, &r.Allow, &reasons, &obligations, &input,
-		&r.BundleRevision, &r.Entrypoint, &r.CacheHit, &latencyUS, &r.Error)
+// GetEntry returns the record of decisionID with its place in the chain.
+func (s *Store) GetEntry(ctx context.Context, decisionID string) (audit.Entry, error) {
+	e, err := scan(s.read.QueryRowContext(ctx, selectSQL, decisionID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return audit.Entry{}, fmt.Errorf("decision %q: %w", decisionID, audit.ErrNotFound)
+	}
 	if err != nil {
-		return r, err
+		return audit.Entry{}, fmt.Errorf("read decision %q: %w", decisionID, err)
+	}
+	return e, nil
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+func scan(row scanner) (audit.Entry, error) {
+	var e audit.Entry
+	r := &e.Record
+	var at, reasons, obligations, input, masked string
+	var latencyUS int64
+	err := row.Scan(&e.Seq, &e.PrevHash, &e.Hash, &r.DecisionID, &at, &r.Caller, &r.SubjectType, &r.SubjectID,
+		&r.ResourceType, &r.ResourceID, &r.Action, &r.Allow, &reasons, &obligations, &input,
+		&r.BundleRevision, &r.Entrypoint, &r.CacheHit, &latencyUS, &r.Error, &masked, &r.MaskError)
+	if err != nil {
+		return e, err
 	}
 	r.Latency = time.Duration(latencyUS) * time.Microsecond
-	return r, decode(&r, at, reasons, obligations, input)
+	return e, decode(r, at, reasons, obligations, input, masked)
 }
 
-func decode(r *pdp.Record, at, reasons, obligations, input string) error {
+func decode(r *pdp.Record, at, reasons, obligations, input, masked string) error {
 	var err error
 	if r.Time, err = time.Parse(time.RFC3339Nano, at); err != nil {
 		return fmt.Errorf("time: %w", err)
@@ -137,10 +168,42 @@ func decode(r *pdp.Record, at, reasons, obligations, input string) error {
 	for _, f := range []struct {
 		name, text string
 		dst        any
-	}{{"reasons", reasons, &r.Reasons}, {"obligations", obligations, &r.Obligations}, {"input", input, &r.Input}} {
+	}{{"reasons", reasons, &r.Reasons}, {"obligations", obligations, &r.Obligations},
+		{"input", input, &r.Input}, {"masked", masked, &r.Masked}} {
 		if err := json.Unmarshal([]byte(f.text), f.dst); err != nil {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
 	}
+	if len(r.Masked) == 0 {
+		r.Masked = nil
+	}
 	return nil
+}
+
+// queryer is a *sql.DB or *sql.Tx.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// readAfter returns up to limit entries (all when limit < 0) with seq >
+// after, in ascending order.
+func readAfter(ctx context.Context, q queryer, after int64, limit int) ([]audit.Entry, error) {
+	rows, err := q.QueryContext(ctx, afterSQL, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read decisions: %w", err)
+	}
+	return collect(rows)
+}
+
+func collect(rows *sql.Rows) ([]audit.Entry, error) {
+	defer rows.Close()
+	var out []audit.Entry
+	for rows.Next() {
+		e, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read decision: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }

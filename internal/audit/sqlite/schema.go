@@ -6,9 +6,10 @@ import (
 	"fmt"
 )
 
-// SchemaVersion is the PRAGMA user_version this package writes and reads.
-// Later migrations (hash chain columns) raise it.
-const SchemaVersion = 1
+// SchemaVersion is the PRAGMA user_version this package writes and reads:
+// 1 is the spine's table, 2 adds the hash chain, masking columns,
+// checkpoints and the query indexes.
+const SchemaVersion = 2
 
 // Schema is the database layout, one row per decision, meant to be read by
 // auditors with the sqlite3 shell (".schema decisions" prints it, comments
@@ -42,6 +43,14 @@ CREATE INDEX IF NOT EXISTS decisions_resource ON decisions (resource_type, resou
 
 // migrate brings the database at db to SchemaVersion in one transaction.
 func migrate(ctx context.Context, db *sql.DB) error {
+	if err := migrateV1(ctx, db); err != nil {
+		return err
+	}
+	return migrateV2(ctx, db)
+}
+
+// migrateV1 creates the version 1 table on an empty database.
+func migrateV1(ctx context.Context, db *sql.DB) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin migration: %w", err)
@@ -54,13 +63,13 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	switch {
 	case version > SchemaVersion:
 		return fmt.Errorf("audit database schema version %d is newer than this binary supports (%d)", version, SchemaVersion)
-	case version == SchemaVersion:
+	case version >= 1:
 		return nil
 	}
 	if _, err := tx.ExecContext(ctx, Schema); err != nil {
 		return fmt.Errorf("create schema: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion)); err != nil {
+	if _, err := tx.ExecContext(ctx, "PRAGMA user_version = 1"); err != nil {
 		return fmt.Errorf("set schema version: %w", err)
 	}
 	return tx.Commit()

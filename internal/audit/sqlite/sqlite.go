@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -34,6 +36,17 @@ type Options struct {
 	// Sync is "normal" (the default: durable across process crashes) or
 	// "full" (also across power loss, at the cost of an fsync per commit).
 	Sync string
+	// Signer signs checkpoints; nil writes none (Checkpoint and Prune then
+	// fail).
+	Signer *audit.Signer
+	// CheckpointEvery writes a checkpoint in the transaction that takes the
+	// chain N or more records past the last one; 0: none by count.
+	CheckpointEvery int
+	// ExportPath receives a copy of every new checkpoint ("" exports none);
+	// usually audit.ExportPath(Path).
+	ExportPath string
+	// Clock stamps checkpoints; nil is time.Now.
+	Clock func() time.Time
 }
 
 // Store is an audit.Store backed by one SQLite file.
@@ -41,6 +54,11 @@ type Store struct {
 	db     *sql.DB // the single writer connection
 	read   *sql.DB // readers; never write
 	insert *sql.Stmt
+	opts   Options
+
+	mu     sync.Mutex  // serialises writers; guards the fields below
+	chain  audit.Chain // head of the hash chain as committed
+	lastCP int64       // seq of the newest checkpoint
 }
 
 var _ audit.Store = (*Store)(nil)
@@ -56,15 +74,18 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := open(ctx, path, sync)
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	s, err := open(ctx, path, sync, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open audit database %q: %w", opts.Path, err)
 	}
 	return s, nil
 }
 
-func open(ctx context.Context, path, sync string) (*Store, error) {
-	s := &Store{}
+func open(ctx context.Context, path, sync string, opts Options) (*Store, error) {
+	s := &Store{opts: opts}
 	var err error
 	if s.db, err = openDB(ctx, dsn(path, sync, false), 1); err != nil {
 		return nil, err
@@ -74,6 +95,9 @@ func open(ctx context.Context, path, sync string) (*Store, error) {
 	}
 	if err == nil {
 		s.insert, err = s.db.PrepareContext(ctx, insertSQL)
+	}
+	if err == nil {
+		err = s.loadHead(ctx)
 	}
 	if err != nil {
 		return nil, errors.Join(err, s.Close())

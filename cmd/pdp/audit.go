@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/pdp-project/pdp/internal/audit"
+)
+
+// runAudit dispatches `pdp audit query|show|verify|tail`.
+func runAudit(ctx context.Context, e env, args []string) error {
+	subs := map[string]func(context.Context, env, []string) error{
+		"query": runAuditQuery, "show": runAuditShow, "verify": runAuditVerify, "tail": runAuditTail,
+	}
+	if len(args) == 0 {
+		return usagef("audit: want a subcommand: query, show, verify or tail")
+	}
+	run, ok := subs[args[0]]
+	if !ok {
+		return usagef("audit: unknown subcommand %q (want query, show, verify or tail)", args[0])
+	}
+	return run(ctx, e, args[1:])
+}
+
+// trailFlags choose the trail (a server or a database file) and the output.
+type trailFlags struct {
+	addr, db, format, publicKey string
+	timeout                     time.Duration
+}
+
+func (t *trailFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&t.addr, "addr", "127.0.0.1:7070", "gRPC `address` of the PDP (the caller must be in its --auditors)")
+	fs.StringVar(&t.db, "audit-db", "", "read the trail directly from this SQLite `file` instead of a server")
+	fs.StringVar(&t.format, "format", "table", "output `format`: table, json (JSON Lines) or csv")
+	fs.StringVar(&t.publicKey, "public-key", "", "trusted Ed25519 key `file` (PEM, public or private) checkpoints must be signed with (with --audit-db)")
+	fs.DurationVar(&t.timeout, "timeout", 30*time.Second, "deadline of each call to the server")
+}
+
+func (t *trailFlags) check() error {
+	switch t.format {
+	case "table", "json", "csv":
+		return nil
+	}
+	return usagef("--format %q: want table, json or csv", t.format)
+}
+
+// open returns the trail the flags name: the file when --audit-db is set
+// (missing: a usage error), else the server at --addr.
+func (t *trailFlags) open(ctx context.Context) (trail, error) {
+	if err := t.check(); err != nil {
+		return nil, err
+	}
+	if t.db == "" {
+		return dialTrail(t.addr, t.timeout)
+	}
+	if _, err := os.Stat(t.db); err != nil {
+		return nil, usagef("--audit-db %q: %v", t.db, err)
+	}
+	return openLocalTrail(ctx, t.db, t.publicKey)
+}
+
+func parseFlags(fs *flag.FlagSet, e env, args []string) error {
+	fs.SetOutput(e.stderr)
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+// filterFlags are the filters of query.
+type filterFlags struct {
+	subject, resource, action, decision, since, until, caller, revision string
+	limit                                                               int
+}
+
+func (f *filterFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&f.subject, "subject", "", "subject `ID` or TYPE:ID")
+	fs.StringVar(&f.resource, "resource", "", "resource `TYPE[:ID]`")
+	fs.StringVar(&f.action, "action", "", "action `name`")
+	fs.StringVar(&f.decision, "decision", "", "`allow` or deny")
+	fs.StringVar(&f.since, "since", "", "from this `time` (RFC 3339) or this long ago (duration, e.g. 24h)")
+	fs.StringVar(&f.until, "until", "", "before this `time` (RFC 3339) or this long ago (duration)")
+	fs.StringVar(&f.caller, "caller", "", "calling service `id`")
+	fs.StringVar(&f.revision, "bundle-revision", "", "bundle `revision`")
+	fs.IntVar(&f.limit, "limit", 100, "print at most `N` records")
+}
+
+func (f *filterFlags) filter(now time.Time) (audit.Filter, error) {
+	out := audit.Filter{Action: f.action, Caller: f.caller, BundleRevision: f.revision}
+	if typ, id, ok := strings.Cut(f.subject, ":"); ok {
+		out.SubjectType, out.SubjectID = typ, id
+	} else {
+		out.SubjectID = f.subject
+	}
+	out.ResourceType, out.ResourceID, _ = strings.Cut(f.resource, ":")
+	switch f.decision {
+	case "":
+	case "allow", "deny":
+		allow := f.decision == "allow"
+		out.Allow = &allow
+	default:
+		return out, usagef("--decision %q: want allow or deny", f.decision)
+	}
+	var err error
+	if out.Since, err = parseWhen("since", f.since, now); err != nil {
+		return out, err
+	}
+	out.Until, err = parseWhen("until", f.until, now)
+	if err == nil && f.limit <= 0 {
+		err = usagef("--limit must be positive")
+	}
+	return out, err
+}
+
+// parseWhen reads an RFC 3339 time or a duration back from now.
+func parseWhen(name, s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, usagef("--%s %q: want an RFC 3339 time or a duration such as 24h", name, s)
+}
+
+func runAuditQuery(ctx context.Context, e env, args []string) error {
+	fs := flag.NewFlagSet("audit query", flag.ContinueOnError)
+	var tf trailFlags
+	var ff filterFlags
+	tf.define(fs)
+	ff.define(fs)
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+	f, err := ff.filter(time.Now())
+	if err != nil {
+		return err
+	}
+	tr, err := tf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer tr.close()
+	out := newPrinter(e.stdout, tf.format)
+	token := ""
+	for left := ff.limit; left > 0; {
+		entries, next, err := tr.query(ctx, f, audit.Page{Size: min(left, audit.MaxPageSize), Token: token})
+		if err != nil {
+			return err
+		}
+		for _, en := range entries {
+			if err := out.print(en); err != nil {
+				return err
+			}
+		}
+		if left -= len(entries); next == "" {
+			break
+		}
+		token = next
+	}
+	return out.flush()
+}
+
+func runAuditShow(ctx context.Context, e env, args []string) error {
+	fs := flag.NewFlagSet("audit show", flag.ContinueOnError)
+	var tf trailFlags
+	tf.define(fs)
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("audit show: want one decision id")
+	}
+	tr, err := tf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer tr.close()
+	en, err := tr.get(ctx, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if tf.format == "table" {
+		return printDetail(e.stdout, en)
+	}
+	out := newPrinter(e.stdout, tf.format)
+	if err := out.print(en); err != nil {
+		return err
+	}
+	return out.flush()
+}
+
+// errBroken is returned (exit 1) when verification finds a break.
+var errBroken = errors.New("audit trail verification failed")
+
+func runAuditVerify(ctx context.Context, e env, args []string) error {
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	var tf trailFlags
+	tf.define(fs)
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+	tr, err := tf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer tr.close()
+	rep, err := tr.verify(ctx)
+	if err != nil {
+		return err
+	}
+	if err := printReport(e.stdout, tf.format, rep); err != nil {
+		return err
+	}
+	if rep.Break != nil {
+		return fmt.Errorf("%w: first failing %v", errBroken, rep.Break)
+	}
+	return nil
+}
+
+func runAuditTail(ctx context.Context, e env, args []string) error {
+	fs := flag.NewFlagSet("audit tail", flag.ContinueOnError)
+	var tf trailFlags
+	tf.define(fs)
+	after := fs.Int64("after-seq", 0, "start after this sequence `number` (0: only records committed from now on)")
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+	tr, err := tf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer tr.close()
+	out := newPrinter(e.stdout, tf.format)
+	err = tr.tail(ctx, *after, func(en audit.Entry) error {
+		if err := out.print(en); err != nil {
+			return err
+		}
+		return out.flush()
+	})
+	if ctx.Err() != nil {
+		return nil // interrupted: the normal end of a tail
+	}
+	return err
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pdp-project/pdp/internal/audit/audittest"
+	"github.com/pdp-project/pdp/internal/audit/sqlite"
+	"github.com/pdp-project/pdp/internal/pdp"
+)
+
+var cliBase = time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC)
+
+// cliTrail writes 12 records to a new database: subjects user:u0..u2 and
+// service:u0.., every third one allowed, one an hour from cliBase.
+func cliTrail(t *testing.T) (string, []pdp.Record) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "audit.db")
+	s, err := sqlite.Open(context.Background(), sqlite.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	recs := audittest.NewRecords(12)
+	for i := range recs {
+		recs[i].Time = cliBase.Add(time.Duration(i) * time.Hour)
+		recs[i].SubjectType, recs[i].SubjectID = []string{"user", "service"}[i%2], fmt.Sprintf("u%d", i%3)
+		recs[i].Allow, recs[i].Action = i%3 == 0, []string{"read", "write"}[i%2]
+	}
+	if err := s.Append(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	return path, recs
+}
+
+func runCLI(args ...string) (string, string, int) {
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut}, args)
+	return out.String(), errOut.String(), code
+}
+
+func TestAuditQueryFilters(t *testing.T) {
+	db, recs := cliTrail(t)
+	since := cliBase.Add(8 * time.Hour).Format(time.RFC3339)
+	cases := []struct {
+		name string
+		args []string
+		want func(i int) bool
+	}{
+		{"all", nil, func(int) bool { return true }},
+		{"subject id", []string{"--subject", "u1"}, func(i int) bool { return i%3 == 1 }},
+		{"subject type:id", []string{"--subject", "user:u1"}, func(i int) bool { return i%3 == 1 && i%2 == 0 }},
+		{"resource type", []string{"--resource", "document"}, func(int) bool { return true }},
+		{"resource type:id", []string{"--resource", "document:doc-3"}, func(i int) bool { return i%7 == 3 }},
+		{"decision allow", []string{"--decision", "allow"}, func(i int) bool { return i%3 == 0 }},
+		{"decision deny", []string{"--decision", "deny"}, func(i int) bool { return i%3 != 0 }},
+		{"action", []string{"--action", "write"}, func(i int) bool { return i%2 == 1 }},
+		{"since time", []string{"--since", since}, func(i int) bool { return i >= 8 }},
+		{"until time", []string{"--until", since}, func(i int) bool { return i < 8 }},
+		{"caller", []string{"--caller", "nobody"}, func(int) bool { return false }},
+		{"limit", []string{"--limit", "2"}, func(i int) bool { return i >= 10 }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out, errOut, code := runCLI(append([]string{"audit", "query", "--audit-db", db, "--format", "json"}, tc.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			var got, want []string
+			for line := range strings.Lines(out) {
+				var r map[string]any
+				if err := json.Unmarshal([]byte(line), &r); err != nil {
+					t.Fatalf("line %q: %v", line, err)
+				}
+				for _, k := range []string{"decision_id", "time", "subject", "resource", "action", "allow", "reasons", "bundle_revision", "cache_hit", "input"} {
+					if _, ok := r[k]; !ok {
+						t.Fatalf("line lacks %q: %s", k, line)
+					}
+				}
+				got = append(got, r["decision_id"].(string))
+			}
+			for i := len(recs) - 1; i >= 0; i-- {
+				if tc.want(i) {
+					want = append(want, recs[i].DecisionID)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("got %v\nwant %v", got, want)
+			}
+		})
+	}
+}
+
+func TestAuditFormatsAndExitCodes(t *testing.T) {
+	db, recs := cliTrail(t)
+	out, _, code := runCLI("audit", "query", "--audit-db", db, "--format", "csv", "--limit", "3")
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != 0 || err != nil || len(rows) != 4 || rows[0][1] != "decision_id" || rows[1][1] != recs[11].DecisionID {
+		t.Errorf("csv: exit %d, %v, rows %v", code, err, rows)
+	}
+	out, _, code = runCLI("audit", "query", "--audit-db", db, "--limit", "1")
+	if code != 0 || !strings.HasPrefix(out, "TIME") || !strings.Contains(out, recs[11].DecisionID) {
+		t.Errorf("table: exit %d\n%s", code, out)
+	}
+	out, _, code = runCLI("audit", "show", "--audit-db", db, recs[4].DecisionID)
+	if code != 0 || !strings.Contains(out, "decision_id:     "+recs[4].DecisionID) || !strings.Contains(out, "seq:             5") {
+		t.Errorf("show: exit %d\n%s", code, out)
+	}
+	out, _, code = runCLI("audit", "verify", "--audit-db", db)
+	if code != 0 || !strings.Contains(out, "OK: 12 records") {
+		t.Errorf("verify: exit %d\n%s", code, out)
+	}
+	usage := [][]string{
+		{"audit", "query", "--audit-db", filepath.Join(t.TempDir(), "missing.db")},
+		{"audit", "query", "--audit-db", db, "--format", "xml"},
+		{"audit", "query", "--audit-db", db, "--decision", "maybe"},
+		{"audit", "query", "--audit-db", db, "--since", "yesterday"},
+		{"audit", "show", "--audit-db", db},
+		{"audit", "frobnicate"},
+		{"audit"},
+	}
+	for _, args := range usage {
+		if _, errOut, code := runCLI(args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errOut)
+		}
+	}
+	if _, _, code := runCLI("audit", "show", "--audit-db", db, "no-such-id"); code != exitFailure {
+		t.Errorf("show of an unknown id: exit %d, want 1", code)
+	}
+}
+
+func TestParseWhen(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	cases := map[string]time.Time{
+		"":                     {},
+		"90m":                  now.Add(-90 * time.Minute),
+		"2026-01-01T00:00:00Z": time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+	for in, want := range cases {
+		if got, err := parseWhen("since", in, now); err != nil || !got.Equal(want) {
+			t.Errorf("parseWhen(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if _, err := parseWhen("since", "-5m", now); err == nil {
+		t.Error("a negative duration: want an error")
+	}
+}

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
+	"github.com/pdp-project/pdp/internal/audit"
+	"github.com/pdp-project/pdp/internal/audit/sqlite"
+	"github.com/pdp-project/pdp/internal/server"
+)
+
+// trail is what the audit commands read: a database file or a server.
+type trail interface {
+	query(ctx context.Context, f audit.Filter, p audit.Page) ([]audit.Entry, string, error)
+	get(ctx context.Context, decisionID string) (audit.Entry, error)
+	verify(ctx context.Context) (audit.Report, error)
+	tail(ctx context.Context, after int64, fn func(audit.Entry) error) error
+	close() error
+}
+
+var (
+	_ trail = (*localTrail)(nil)
+	_ trail = (*remoteTrail)(nil)
+)
+
+// tailPoll is how often a local tail looks for new records.
+const tailPoll = 200 * time.Millisecond
+
+type localTrail struct {
+	store  *sqlite.Store
+	export string
+	pub    ed25519.PublicKey
+}
+
+func openLocalTrail(ctx context.Context, path, publicKey string) (*localTrail, error) {
+	t := &localTrail{export: audit.ExportPath(path)}
+	if publicKey != "" {
+		var err error
+		if t.pub, err = audit.LoadPublicKey(publicKey); err != nil {
+			return nil, usageError{err}
+		}
+	}
+	store, err := sqlite.Open(ctx, sqlite.Options{Path: path})
+	if err != nil {
+		return nil, err
+	}
+	t.store = store
+	return t, nil
+}
+
+func (t *localTrail) query(ctx context.Context, f audit.Filter, p audit.Page) ([]audit.Entry, string, error) {
+	return t.store.Query(ctx, f, p)
+}
+
+func (t *localTrail) get(ctx context.Context, id string) (audit.Entry, error) {
+	return t.store.GetEntry(ctx, id)
+}
+
+func (t *localTrail) verify(ctx context.Context) (audit.Report, error) {
+	exported, err := audit.ReadExport(t.export)
+	if err != nil {
+		return audit.Report{}, err
+	}
+	return audit.Verify(ctx, t.store, audit.VerifyOptions{Exported: exported, PublicKey: t.pub})
+}
+
+func (t *localTrail) tail(ctx context.Context, after int64, fn func(audit.Entry) error) error {
+	var err error
+	if after <= 0 {
+		if after, err = t.store.Head(ctx); err != nil {
+			return err
+		}
+	}
+	for {
+		entries, err := t.store.After(ctx, after, audit.DefaultPageSize)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if err := fn(e); err != nil {
+				return err
+			}
+			after = e.Seq
+		}
+		if len(entries) == 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(tailPoll):
+			}
+		}
+	}
+}
+
+func (t *localTrail) close() error { return t.store.Close() }
+
+type remoteTrail struct {
+	conn    *grpc.ClientConn
+	client  pdpv1.AuditServiceClient
+	timeout time.Duration
+}
+
+func dialTrail(addr string, timeout time.Duration) (*remoteTrail, error) {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, usagef("--addr %q: %v", addr, err)
+	}
+	return &remoteTrail{conn: conn, client: pdpv1.NewAuditServiceClient(conn), timeout: timeout}, nil
+}
+
+func (t *remoteTrail) query(ctx context.Context, f audit.Filter, p audit.Page) ([]audit.Entry, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	resp, err := t.client.QueryDecisions(ctx, queryToProto(f, p))
+	if err != nil {
+		return nil, "", callError("query", err)
+	}
+	out := make([]audit.Entry, len(resp.GetRecords()))
+	for i, r := range resp.GetRecords() {
+		out[i] = server.RecordFromProto(r)
+	}
+	return out, resp.GetNextPageToken(), nil
+}
+
+func queryToProto(f audit.Filter, p audit.Page) *pdpv1.QueryDecisionsRequest {
+	req := &pdpv1.QueryDecisionsRequest{SubjectType: f.SubjectType, SubjectId: f.SubjectID,
+		ResourceType: f.ResourceType, ResourceId: f.ResourceID, Action: f.Action, Allow: f.Allow,
+		Caller: f.Caller, BundleRevision: f.BundleRevision, DecisionId: f.DecisionID,
+		PageSize: int32(p.Size), PageToken: p.Token}
+	if !f.Since.IsZero() {
+		req.Since = timestamppb.New(f.Since)
+	}
+	if !f.Until.IsZero() {
+		req.Until = timestamppb.New(f.Until)
+	}
+	return req
+}
+
+func (t *remoteTrail) get(ctx context.Context, id string) (audit.Entry, error) {
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	resp, err := t.client.GetDecision(ctx, &pdpv1.GetDecisionRequest{DecisionId: id})
+	if err != nil {
+		return audit.Entry{}, callError("show", err)
+	}
+	return server.RecordFromProto(resp.GetRecord()), nil
+}
+
+func (t *remoteTrail) verify(ctx context.Context) (audit.Report, error) {
+	resp, err := t.client.VerifyTrail(ctx, &pdpv1.VerifyTrailRequest{})
+	if err != nil {
+		return audit.Report{}, callError("verify", err)
+	}
+	rep := audit.Report{Records: resp.GetRecords(), Checkpoints: int(resp.GetCheckpoints()),
+		FirstSeq: resp.GetFirstSeq(), LastSeq: resp.GetLastSeq()}
+	if !resp.GetOk() {
+		rep.Break = &audit.Break{Seq: resp.GetBreakSeq(), DecisionID: resp.GetBreakDecisionId(), Reason: resp.GetBreakReason()}
+	}
+	return rep, nil
+}
+
+func (t *remoteTrail) tail(ctx context.Context, after int64, fn func(audit.Entry) error) error {
+	stream, err := t.client.TailDecisions(ctx, &pdpv1.TailDecisionsRequest{AfterSeq: after})
+	if err != nil {
+		return callError("tail", err)
+	}
+	for {
+		resp, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return callError("tail", err)
+		}
+		if err := fn(server.RecordFromProto(resp.GetRecord())); err != nil {
+			return err
+		}
+	}
+}
+
+func (t *remoteTrail) close() error { return t.conn.Close() }
+
+// callError turns a gRPC status into a command error; InvalidArgument is
+// the user's mistake (exit 2).
+func callError(what string, err error) error {
+	st := status.Convert(err)
+	err = fmt.Errorf("audit %s: %s: %s", what, st.Code(), st.Message())
+	if st.Code() == codes.InvalidArgument {
+		return usageError{err}
+	}
+	return err
+}

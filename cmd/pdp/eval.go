@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/pdp-project/pdp/internal/authoring"
+	"github.com/pdp-project/pdp/internal/pdp"
+)
+
+// runEval is pdp eval --bundle PATH --input FILE [--explain]: one decision,
+// offline, printed as JSON with its revision and entrypoint; with --explain
+// the explanation follows in plain text.
+func runEval(ctx context.Context, e env, args []string) error {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	bundlePath := fs.String("bundle", "", "bundle directory or .tar.gz (required)")
+	input := fs.String("input", "", "file with a CheckRequest in JSON, as pdp check reads it (required)")
+	explain := fs.Bool("explain", false, "explain which rules produced the decision")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if *bundlePath == "" || *input == "" || fs.NArg() > 0 {
+		return usagef("usage: pdp eval --bundle PATH --input FILE [--explain]")
+	}
+	data, err := readInputFile(*input)
+	if err != nil {
+		return err
+	}
+	if err := existing("--bundle", *bundlePath); err != nil {
+		return err
+	}
+	eng, err := authoring.Open(ctx, *bundlePath)
+	if err != nil {
+		return err
+	}
+	res, err := authoring.Eval(ctx, eng, data, *explain, time.Now())
+	if pdp.ErrorCode(err) == pdp.CodeInvalidArgument {
+		return usageError{err}
+	}
+	if err != nil {
+		return err
+	}
+	return printEval(e, res, *explain)
+}
+
+func readInputFile(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, usagef("--input %s: no such file", path)
+	}
+	return data, err
+}
+
+// existing makes a missing file a usage error.
+func existing(flagName, path string) error {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return usagef("%s %s: no such file or directory", flagName, path)
+	}
+	return nil
+}
+
+func printEval(e env, res pdp.Result, explain bool) error {
+	d := authoring.NewDecision(res)
+	d.Explanation = ""
+	out, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, string(out))
+	if explain {
+		fmt.Fprintf(e.stdout, "\n%s\n", res.Explanation)
+	}
+	return nil
+}

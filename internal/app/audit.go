@@ -1,0 +1,131 @@
+package app
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/pdp-project/pdp/internal/audit"
+	"github.com/pdp-project/pdp/internal/audit/sqlite"
+	"github.com/pdp-project/pdp/internal/server"
+)
+
+// retentionTick is how often the retention loop looks for old records.
+const retentionTick = time.Minute
+
+// signingKeyFile is the key generated under --data-dir when
+// --audit-signing-key is not given.
+const signingKeyFile = "audit-signing-key.pem"
+
+// openAuditStore loads (or generates) the checkpoint signing key and opens
+// the store with the chain, checkpoints and export file configured.
+func (a *App) openAuditStore(ctx context.Context) (*sqlite.Store, error) {
+	key, err := a.signingKey()
+	if err != nil {
+		return nil, err
+	}
+	a.auditPub = key.Public().(ed25519.PublicKey)
+	store, err := sqlite.Open(ctx, sqlite.Options{Path: a.cfg.Audit.DB, Sync: a.cfg.Audit.Sync,
+		Signer: audit.NewSigner(key), CheckpointEvery: a.cfg.Audit.CheckpointEvery,
+		ExportPath: audit.ExportPath(a.cfg.Audit.DB)})
+	if err != nil {
+		return nil, fmt.Errorf("open audit store: %w", err)
+	}
+	return store, nil
+}
+
+func (a *App) signingKey() (ed25519.PrivateKey, error) {
+	if a.cfg.Audit.SigningKey != "" {
+		return audit.LoadKey(a.cfg.Audit.SigningKey)
+	}
+	path := filepath.Join(a.cfg.DataDir, signingKeyFile)
+	key, created, err := audit.LoadOrCreateKey(path)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		a.log.Warn("generated an audit checkpoint signing key; keep it, or pass --audit-signing-key", "path", path)
+	}
+	return key, nil
+}
+
+// registerAudit serves the AuditService over the audit store.
+func (a *App) registerAudit() {
+	server.RegisterAudit(a.grpc.Server, server.AuditOptions{Trail: &auditTrail{Store: a.store,
+		export: audit.ExportPath(a.cfg.Audit.DB), pub: a.auditPub}, Logger: a.log})
+}
+
+// auditTrail adds verification against the exported checkpoint and the
+// server's own key to the store.
+type auditTrail struct {
+	*sqlite.Store
+	export string
+	pub    ed25519.PublicKey
+}
+
+var _ server.AuditTrail = (*auditTrail)(nil)
+
+func (t *auditTrail) Verify(ctx context.Context) (audit.Report, error) {
+	exported, err := audit.ReadExport(t.export)
+	if err != nil {
+		return audit.Report{}, err
+	}
+	return audit.Verify(ctx, t.Store, audit.VerifyOptions{Exported: exported, PublicKey: t.pub})
+}
+
+// runAudit writes interval checkpoints and applies retention until ctx
+// ends.
+func (a *App) runAudit(ctx context.Context) {
+	every := a.cfg.Audit.CheckpointInterval
+	if every <= 0 && a.cfg.Audit.Retention <= 0 {
+		return
+	}
+	if every <= 0 || a.cfg.Audit.Retention > 0 && retentionTick < every {
+		every = min(retentionTick, max(every, time.Second))
+	}
+	a.prune(ctx)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if a.cfg.Audit.CheckpointInterval > 0 {
+			a.checkpoint(ctx, audit.CheckpointInterval)
+		}
+		a.prune(ctx)
+	}
+}
+
+func (a *App) prune(ctx context.Context) {
+	if a.cfg.Audit.Retention <= 0 {
+		return
+	}
+	n, err := a.store.Prune(ctx, time.Now().Add(-a.cfg.Audit.Retention))
+	if err != nil {
+		a.log.Error("audit retention", "error", err)
+	} else if n > 0 {
+		a.log.Info("audit retention removed old records", "records", n, "retention", a.cfg.Audit.Retention.String())
+	}
+}
+
+func (a *App) checkpoint(ctx context.Context, kind string) {
+	cp, wrote, err := a.store.Checkpoint(ctx, kind)
+	if err != nil {
+		a.log.Error("audit checkpoint", "kind", kind, "error", err)
+	} else if wrote {
+		a.log.Info("audit checkpoint", "kind", kind, "seq", cp.Seq, "hash", cp.Hash)
+	}
+}
+
+// finalCheckpoint runs after the writer has flushed, before the store
+// closes: a clean shutdown leaves a signed checkpoint at the head, exported
+// beside the database.
+func (a *App) finalCheckpoint() error {
+	a.checkpoint(context.Background(), audit.CheckpointShutdown)
+	return nil
+}

@@ -1,0 +1,35 @@
+package app
+
+import (
+	"fmt"
+
+	"github.com/pdp-project/pdp/internal/cache"
+	"github.com/pdp-project/pdp/internal/cache/redis"
+	"github.com/pdp-project/pdp/internal/decision"
+)
+
+// cachedEvaluator wraps the engine with the decision cache: an in-process
+// LRU of --cache-size entries (none when 0) in front of Redis when
+// --redis-url is set. --cache-ttl 0 turns the cache off.
+func (a *App) cachedEvaluator() (decision.Evaluator, error) {
+	c := a.cfg.Cache
+	if c.TTL <= 0 {
+		return a.engine, nil
+	}
+	opts := cache.Options{TTL: c.TTL, Logger: a.log}
+	if c.Size > 0 {
+		opts.Local = cache.NewLocal(c.Size, nil)
+	}
+	if c.RedisURL != "" {
+		store, err := redis.Open(c.RedisURL, redis.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("--redis-url: %w", err)
+		}
+		a.closers = append(a.closers, store.Close)
+		opts.Remote = store
+	}
+	if opts.Local == nil && opts.Remote == nil {
+		return a.engine, nil
+	}
+	return cache.New(a.engine, a.engine, opts), nil
+}

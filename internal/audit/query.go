@@ -1,0 +1,75 @@
+package audit
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultPageSize and MaxPageSize bound a query page.
+const (
+	DefaultPageSize = 100
+	MaxPageSize     = 1000
+)
+
+// Filter selects records; empty fields match everything. Every set field
+// must match.
+type Filter struct {
+	DecisionID     string
+	SubjectType    string
+	SubjectID      string
+	ResourceType   string
+	ResourceID     string
+	Action         string
+	Caller         string
+	BundleRevision string
+	Allow          *bool
+	Since          time.Time // inclusive; zero: no lower bound
+	Until          time.Time // exclusive; zero: no upper bound
+}
+
+// Page asks for one page of a query: Size records (DefaultPageSize when 0,
+// at most MaxPageSize) after the position Token names ("" is the start).
+type Page struct {
+	Size  int
+	Token string
+}
+
+// Limit is the effective page size.
+func (p Page) Limit() int {
+	switch {
+	case p.Size <= 0:
+		return DefaultPageSize
+	case p.Size > MaxPageSize:
+		return MaxPageSize
+	}
+	return p.Size
+}
+
+// Cursor is a position in the newest-first order of a query: the time and
+// sequence number of the last record returned.
+type Cursor struct {
+	Time string // TimeFormat text
+	Seq  int64
+}
+
+// Token encodes c as an opaque page token.
+func (c Cursor) Token() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(c.Time + "|" + strconv.FormatInt(c.Seq, 10)))
+}
+
+// ParseToken decodes a page token; "" is the zero Cursor.
+func ParseToken(token string) (Cursor, error) {
+	if token == "" {
+		return Cursor{}, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	t, s, ok := strings.Cut(string(raw), "|")
+	seq, perr := strconv.ParseInt(s, 10, 64)
+	if _, terr := time.Parse(time.RFC3339Nano, t); err != nil || !ok || perr != nil || terr != nil {
+		return Cursor{}, fmt.Errorf("page token %q is malformed", token)
+	}
+	return Cursor{Time: t, Seq: seq}, nil
+}

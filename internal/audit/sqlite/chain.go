@@ -1,0 +1,202 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pdp-project/pdp/internal/audit"
+)
+
+const checkpointColumns = `seq, hash, time, kind, public_key, signature`
+
+// loadHead reads the head of the chain: the newest record, else the newest
+// retention checkpoint (every record was removed), else the genesis.
+func (s *Store) loadHead(ctx context.Context) error {
+	s.chain = audit.Chain{Hash: audit.GenesisHash}
+	err := s.db.QueryRowContext(ctx, `SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1`).
+		Scan(&s.chain.Seq, &s.chain.Hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = s.db.QueryRowContext(ctx, `SELECT seq, hash FROM checkpoints WHERE kind = ? ORDER BY seq DESC LIMIT 1`,
+			audit.CheckpointRetention).Scan(&s.chain.Seq, &s.chain.Hash)
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("read chain head: %w", err)
+	}
+	err = s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM checkpoints`).Scan(&s.lastCP)
+	if err != nil {
+		return fmt.Errorf("read checkpoints: %w", err)
+	}
+	return nil
+}
+
+// dueCheckpoint writes a count checkpoint within tx when chain has moved
+// CheckpointEvery records past the last one.
+func (s *Store) dueCheckpoint(ctx context.Context, tx *sql.Tx, chain audit.Chain) (*audit.Checkpoint, error) {
+	if s.opts.Signer == nil || s.opts.CheckpointEvery <= 0 || chain.Seq-s.lastCP < int64(s.opts.CheckpointEvery) {
+		return nil, nil
+	}
+	cp := s.opts.Signer.Checkpoint(chain.Seq, chain.Hash, audit.CheckpointCount, s.opts.Clock())
+	return &cp, insertCheckpoint(ctx, tx, cp)
+}
+
+func insertCheckpoint(ctx context.Context, tx *sql.Tx, cp audit.Checkpoint) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO checkpoints (`+checkpointColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
+		cp.Seq, cp.Hash, cp.Time.UTC().Format(audit.TimeFormat), cp.Kind, cp.PublicKey, cp.Signature)
+	if err != nil {
+		return fmt.Errorf("insert checkpoint: %w", err)
+	}
+	return nil
+}
+
+// checkpointed records a committed checkpoint and exports it. s.mu is held.
+func (s *Store) checkpointed(cp *audit.Checkpoint) error {
+	if cp == nil {
+		return nil
+	}
+	s.lastCP = max(s.lastCP, cp.Seq)
+	if s.opts.ExportPath == "" {
+		return nil
+	}
+	return audit.WriteExport(s.opts.ExportPath, *cp)
+}
+
+// Checkpoint signs the head of the chain, stores the checkpoint and exports
+// it. It writes nothing and returns false when the head already has a
+// checkpoint, unless kind is audit.CheckpointShutdown.
+func (s *Store) Checkpoint(ctx context.Context, kind string) (audit.Checkpoint, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.opts.Signer == nil {
+		return audit.Checkpoint{}, false, errors.New("audit checkpoint: no signing key")
+	}
+	if s.chain.Seq <= s.lastCP && kind != audit.CheckpointShutdown {
+		return audit.Checkpoint{}, false, nil
+	}
+	cp := s.opts.Signer.Checkpoint(s.chain.Seq, s.chain.Hash, kind, s.opts.Clock())
+	if err := s.inTx(ctx, func(tx *sql.Tx) error { return insertCheckpoint(ctx, tx, cp) }); err != nil {
+		return cp, false, err
+	}
+	return cp, true, s.checkpointed(&cp)
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin audit transaction: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit audit transaction: %w", err)
+	}
+	return nil
+}
+
+// Prune removes the oldest records, all of whose times are before cutoff,
+// and leaves a signed retention checkpoint at the cut so that the rest
+// still verifies. It returns how many records it removed.
+func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.opts.Signer == nil {
+		return 0, errors.New("audit retention: no signing key")
+	}
+	var cut int64
+	err := s.db.QueryRowContext(ctx, `SELECT seq - 1 FROM decisions WHERE time >= ? ORDER BY seq LIMIT 1`,
+		cutoff.UTC().Format(audit.TimeFormat)).Scan(&cut)
+	if errors.Is(err, sql.ErrNoRows) {
+		cut, err = s.chain.Seq, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("audit retention: %w", err)
+	}
+	return s.cutAt(ctx, cut)
+}
+
+func (s *Store) cutAt(ctx context.Context, cut int64) (int64, error) {
+	var hash string
+	err := s.db.QueryRowContext(ctx, `SELECT hash FROM decisions WHERE seq = ?`, cut).Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil // nothing left at or before the cut
+	}
+	if err != nil {
+		return 0, fmt.Errorf("audit retention: %w", err)
+	}
+	cp := s.opts.Signer.Checkpoint(cut, hash, audit.CheckpointRetention, s.opts.Clock())
+	var n int64
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := insertCheckpoint(ctx, tx, cp); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM decisions WHERE seq <= ?`, cut)
+		if err != nil {
+			return fmt.Errorf("delete records: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		_, err = tx.ExecContext(ctx, `DELETE FROM checkpoints WHERE seq < ?`, cut)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("audit retention: %w", err)
+	}
+	return n, s.checkpointed(&cp)
+}
+
+// Checkpoints returns every checkpoint, oldest first.
+func (s *Store) Checkpoints(ctx context.Context) ([]audit.Checkpoint, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+checkpointColumns+` FROM checkpoints ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("read checkpoints: %w", err)
+	}
+	defer rows.Close()
+	var out []audit.Checkpoint
+	for rows.Next() {
+		var cp audit.Checkpoint
+		var at string
+		if err := rows.Scan(&cp.Seq, &cp.Hash, &at, &cp.Kind, &cp.PublicKey, &cp.Signature); err != nil {
+			return nil, fmt.Errorf("read checkpoint: %w", err)
+		}
+		if cp.Time, err = time.Parse(time.RFC3339Nano, at); err != nil {
+			return nil, fmt.Errorf("checkpoint time: %w", err)
+		}
+		out = append(out, cp)
+	}
+	return out, rows.Err()
+}
+
+// Entries calls fn for every record with seq > after, in ascending order,
+// reading in chunks so that memory stays flat.
+func (s *Store) Entries(ctx context.Context, after int64, fn func(audit.Entry) error) error {
+	for {
+		chunk, err := readAfter(ctx, s.read, after, entriesChunk)
+		if err != nil || len(chunk) == 0 {
+			return err
+		}
+		for _, e := range chunk {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		after = chunk[len(chunk)-1].Seq
+	}
+}
+
+const entriesChunk = 500
+
+// After returns up to limit records with seq > after, oldest first (for
+// following the trail).
+func (s *Store) After(ctx context.Context, after int64, limit int) ([]audit.Entry, error) {
+	return readAfter(ctx, s.read, after, limit)
+}
+
+// Head returns the sequence number of the newest record (0 when none).
+func (s *Store) Head(ctx context.Context) (int64, error) {
+	var seq int64
+	err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM decisions`).Scan(&seq)
+	return seq, err
+}

@@ -1,0 +1,191 @@
+package authoring
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"gopkg.in/yaml.v3"
+
+	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
+	"github.com/pdp-project/pdp/internal/pdp"
+	"github.com/pdp-project/pdp/internal/server"
+)
+
+// Case is one decision case: a CheckRequest (protojson field names) and the
+// decision it must get.
+type Case struct {
+	Name   string         `yaml:"name"`
+	Input  map[string]any `yaml:"input"`
+	Expect Expect         `yaml:"expect"`
+	// File and Line locate the case in its decision-case file.
+	File string `yaml:"-"`
+	Line int    `yaml:"-"`
+}
+
+// Expect is what a case must decide: allow is required; reasons and
+// obligations are compared exactly when present.
+type Expect struct {
+	Allow       *bool           `yaml:"allow"`
+	Reasons     *[]string       `yaml:"reasons"`
+	Obligations *map[string]any `yaml:"obligations"`
+}
+
+// LoadCases reads one decision-case file ({cases: [...]}).
+func LoadCases(path string) ([]Case, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Cases []yaml.Node `yaml:"cases"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	cases := make([]Case, len(doc.Cases))
+	for i, node := range doc.Cases {
+		if err := decodeCase(&node, &cases[i]); err != nil {
+			return nil, fmt.Errorf("%s:%d: case %d: %w", path, node.Line, i, err)
+		}
+		cases[i].File, cases[i].Line = path, node.Line
+	}
+	return cases, nil
+}
+
+func decodeCase(node *yaml.Node, c *Case) error {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	if err := enc.Encode(node); err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(&buf)
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		return err
+	}
+	switch {
+	case c.Name == "":
+		return fmt.Errorf("name is required")
+	case c.Expect.Allow == nil:
+		return fmt.Errorf("%q: expect.allow is required", c.Name)
+	}
+	return nil
+}
+
+// CaseFiles lists the decision-case files of the policy set at root, nested
+// bundles left out.
+func CaseFiles(root string) ([]string, error) {
+	var files []string
+	skip := sourceFilter(root, true)
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && skip(p, info, 0) {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(d.Name(), caseFileSuffix) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	return files, err
+}
+
+// RequestFromJSON reads a CheckRequest in JSON (protojson names, as pdp
+// check reads it) and converts it as the server does.
+func RequestFromJSON(data []byte) (pdp.Request, error) {
+	in := &pdpv1.CheckRequest{}
+	if err := protojson.Unmarshal(data, in); err != nil {
+		return pdp.Request{}, fmt.Errorf("not a CheckRequest in JSON: %w", err)
+	}
+	req := server.ToRequest(in, "")
+	if err := req.Validate(); err != nil {
+		return pdp.Request{}, err
+	}
+	return req, nil
+}
+
+// Query builds the query the server would evaluate for req at now: the
+// server's defaults (empty objects, roles [], environment.time) applied.
+func Query(req pdp.Request, now time.Time) pdp.Query {
+	return pdp.Query{Entrypoint: req.Policy, Input: req.Input(now), Explain: req.Explain}
+}
+
+// caseQuery converts the input of a case.
+func caseQuery(c Case, now time.Time) (pdp.Query, error) {
+	data, err := json.Marshal(c.Input)
+	if err != nil {
+		return pdp.Query{}, fmt.Errorf("input: %w", err)
+	}
+	req, err := RequestFromJSON(data)
+	if err != nil {
+		return pdp.Query{}, fmt.Errorf("input: %w", err)
+	}
+	return Query(req, now), nil
+}
+
+// Mismatch compares a result with a case's expectation and describes every
+// difference; empty means the case passes.
+func (e Expect) Mismatch(res pdp.Result) []string {
+	var out []string
+	if res.Allow != *e.Allow {
+		out = append(out, fmt.Sprintf("allow = %v, want %v (reasons %q)", res.Allow, *e.Allow, res.Reasons))
+	}
+	if e.Reasons != nil && !sameJSON(nonNil(res.Reasons), nonNil(*e.Reasons)) {
+		out = append(out, fmt.Sprintf("reasons = %q, want %q", res.Reasons, *e.Reasons))
+	}
+	if e.Obligations != nil && !sameJSON(objOrEmpty(res.Obligations), objOrEmpty(*e.Obligations)) {
+		out = append(out, fmt.Sprintf("obligations = %s, want %s", jsonString(res.Obligations), jsonString(*e.Obligations)))
+	}
+	if res.Err != "" {
+		out = append(out, "evaluation error: "+res.Err)
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func objOrEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// sameJSON compares two values as JSON documents (1 == 1.0).
+func sameJSON(a, b any) bool {
+	return canonical(a) == canonical(b)
+}
+
+func canonical(v any) string {
+	var x any
+	if err := json.Unmarshal([]byte(jsonString(v)), &x); err != nil {
+		return jsonString(v)
+	}
+	return jsonString(x)
+}
+
+func jsonString(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}

@@ -1,0 +1,85 @@
+package authoring_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/pdp-project/pdp/internal/authoring"
+)
+
+func TestTestSets(t *testing.T) {
+	tests := []struct {
+		name     string
+		root     string
+		failed   []string // outcomes that must fail, by name
+		passes   int      // at least this many outcomes pass
+		output   []string
+		coverage bool
+	}{
+		{"failing Rego test", "testdata/test/failing-rego", []string{"data.authz_test.test_viewer_allowed"}, 1,
+			[]string{"--- FAIL: data.authz_test.test_viewer_allowed", "authz/policy_test.rego:9", "FAIL\ttestdata/test/failing-rego"}, false},
+		{"failing decision cases", "testdata/test/failing-case",
+			[]string{"cases.decisions.yaml/viewer is allowed", "cases.decisions.yaml/wrong reason"}, 1,
+			[]string{"--- FAIL: cases.decisions.yaml/viewer is allowed", "cases.decisions.yaml:9: allow = false, want true",
+				`cases.decisions.yaml:16: reasons = ["no_grant"], want ["nothing"]`}, false},
+		{"example policies", "../../policies", nil, 60,
+			[]string{"ok  \t../../policies", "coverage: ", "authz/abac.rego", "  decision  "}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := authoring.Test(context.Background(), tc.root, authoring.TestOptions{Coverage: tc.coverage})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var failed []string
+			passes := 0
+			for _, o := range res.Outcomes {
+				if o.Pass {
+					passes++
+				} else {
+					failed = append(failed, o.Name)
+				}
+			}
+			if strings.Join(failed, "|") != strings.Join(tc.failed, "|") || passes < tc.passes {
+				t.Errorf("failed %q (%d passed), want failed %q (>= %d passed)", failed, passes, tc.failed, tc.passes)
+			}
+			var out bytes.Buffer
+			if ok := authoring.WriteTestReport(&out, res, false, 90); ok != (len(tc.failed) == 0) {
+				t.Errorf("report ok = %v", ok)
+			}
+			for _, w := range tc.output {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, out.String())
+				}
+			}
+		})
+	}
+}
+
+func TestCoverageThreshold(t *testing.T) {
+	res, err := authoring.Test(context.Background(), "testdata/test/failing-case", authoring.TestOptions{Coverage: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No Rego tests: nothing of the policy is covered by them.
+	if res.Coverage == nil || res.Coverage.Percent >= 90 {
+		t.Fatalf("coverage = %+v", res.Coverage)
+	}
+	var out bytes.Buffer
+	authoring.WriteTestReport(&out, res, false, 90)
+	if !strings.Contains(out.String(), "is below the threshold 90.0%") {
+		t.Errorf("output:\n%s", out.String())
+	}
+}
+
+func TestRunFilter(t *testing.T) {
+	res, err := authoring.Test(context.Background(), "testdata/test/failing-case", authoring.TestOptions{Run: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Outcomes) != 1 || !res.Outcomes[0].Pass {
+		t.Fatalf("outcomes = %+v", res.Outcomes)
+	}
+}

@@ -1,0 +1,3 @@
+package authz
+
+decision := {"allow": true, "reasons": ["member"]} if input.subject.id != ""

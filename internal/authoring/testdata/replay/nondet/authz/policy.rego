@@ -1,0 +1,3 @@
+package authz
+
+decision := {"allow": time.now_ns() > 0, "reasons": ["clock"]}

@@ -1,0 +1,85 @@
+package bundle_test
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/pdp-project/pdp/internal/bundle"
+	"github.com/pdp-project/pdp/internal/bundle/bundletest"
+)
+
+func TestBuildLeavesOutCasesAndTests(t *testing.T) {
+	files := bundletest.Policy("r1", true)
+	files["authz_test.rego"] = "package authz_test\n\ntest_ok if true\n"
+	files["admin.decisions.yaml"] = "cases: []\n"
+	files["data.json"] = `{"authz": {"admins": ["alice"]}}`
+	var buf bytes.Buffer
+	err := bundle.Build(context.Background(), bundle.BuildOptions{Dir: bundletest.WriteDir(t, files), Revision: "r9"}, &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "b.tar.gz")
+	writeFile(t, path, buf.String())
+	info, err := bundle.Inspect(path, bundle.Key{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{".manifest", "authz.rego", "data.json"}
+	if !slices.Equal(info.Files, want) || info.Revision != "r9" || info.Signature != bundle.SignatureUnsigned {
+		t.Errorf("Inspect = %+v, want files %v at r9, unsigned", info, want)
+	}
+}
+
+func TestSignAndInspect(t *testing.T) {
+	priv, pub := bundletest.KeyPair(t)
+	_, otherPub := bundletest.KeyPair(t)
+	dir := t.TempDir()
+	unsigned := filepath.Join(dir, "unsigned.tar.gz")
+	writeFile(t, unsigned, string(bundletest.Build(t, bundletest.Policy("r1", true), bundle.Signing{})))
+	signed := filepath.Join(dir, "signed.tar.gz")
+	var buf bytes.Buffer
+	if err := bundle.Sign(unsigned, bundle.Signing{KeyFile: priv, KeyID: "k1"}, &buf); err != nil {
+		t.Fatalf("Sign: %v", err)
+	}
+	writeFile(t, signed, buf.String())
+	tests := []struct {
+		name, path string
+		key        bundle.Key
+		want       string
+	}{
+		{"unsigned", unsigned, bundle.Key{}, bundle.SignatureUnsigned},
+		{"signed, no key", signed, bundle.Key{}, bundle.SignatureUnverified},
+		{"signed, right key", signed, bundle.Key{File: pub, ID: "k1"}, bundle.SignatureValid},
+		{"signed, other key", signed, bundle.Key{File: otherPub, ID: "k1"}, bundle.SignatureInvalid},
+		{"unsigned, key", unsigned, bundle.Key{File: pub, ID: "k1"}, bundle.SignatureInvalid},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			info, err := bundle.Inspect(tc.path, tc.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Signature != tc.want || info.Revision != "r1" || !slices.Equal(info.Roots, []string{"authz"}) {
+				t.Errorf("Inspect = %+v, want signature %q", info, tc.want)
+			}
+		})
+	}
+}
+
+// TestSignedDirectorySource: a signed bundle unpacked into a directory
+// verifies as a directory source too, and an added file is rejected.
+func TestSignedDirectorySource(t *testing.T) {
+	priv, pub := bundletest.KeyPair(t)
+	files := bundletest.Untar(t, bundletest.Build(t, bundletest.Policy("r1", true), bundle.Signing{KeyFile: priv}))
+	dir := bundletest.WriteDir(t, files)
+	m, _ := startOpts(t, bundle.Options{Paths: []string{dir}, Key: bundle.Key{File: pub}})
+	waitFor(t, "r1", revisionIs(m, "r1"))
+	writeFile(t, filepath.Join(dir, "extra.rego"), "package authz\n\nextra := 1\n")
+	waitFor(t, "an error", func() bool { return lastError(m) != "" })
+	if st := m.Status(); st.Revision != "r1" {
+		t.Errorf("status = %+v, want r1 still active", st)
+	}
+}

@@ -1,0 +1,162 @@
+// Package redis is the shared tier of the decision cache, on go-redis'
+// universal client (a single server, Redis Cluster or Sentinel, chosen by
+// the URL). Every call has a timeout, errors are the caller's misses, and a
+// circuit breaker stops calling Redis for a while after repeated failures.
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/pdp-project/pdp/internal/pdp"
+)
+
+// Defaults of Options.
+const (
+	DefaultTimeout          = 20 * time.Millisecond
+	DefaultPrefix           = "pdp:decision:"
+	DefaultFailureThreshold = 5
+	DefaultCooldown         = time.Second
+)
+
+// ErrOpen is returned, without calling Redis, while the breaker is open.
+var ErrOpen = errors.New("redis circuit breaker open")
+
+// Options configures a Store; zero values take the defaults above.
+type Options struct {
+	Timeout          time.Duration // per call
+	Prefix           string        // prepended to every key
+	FailureThreshold int           // consecutive failures that open the breaker
+	Cooldown         time.Duration // how long the breaker stays open before a probe
+	Clock            func() time.Time
+}
+
+// Store is a cache tier in Redis. It is safe for concurrent use.
+type Store struct {
+	client  goredis.UniversalClient
+	opts    Options
+	breaker *breaker
+}
+
+// Open parses a redis:// or rediss:// URL (see universalOptions) and
+// returns a Store; it does not connect until first used.
+func Open(rawURL string, opts Options) (*Store, error) {
+	opts = withDefaults(opts)
+	uo, err := universalOptions(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("redis url: %w", err)
+	}
+	uo.DialTimeout, uo.ReadTimeout, uo.WriteTimeout = opts.Timeout, opts.Timeout, opts.Timeout
+	uo.PoolTimeout, uo.ContextTimeoutEnabled, uo.MaxRetries = opts.Timeout, true, -1
+	uo.DisableIdentity = true
+	return NewWithClient(goredis.NewUniversalClient(uo), opts), nil
+}
+
+// NewWithClient returns a Store over an existing client, which Close closes.
+func NewWithClient(client goredis.UniversalClient, opts Options) *Store {
+	opts = withDefaults(opts)
+	return &Store{client: client, opts: opts,
+		breaker: newBreaker(opts.FailureThreshold, opts.Cooldown, opts.Clock)}
+}
+
+func withDefaults(o Options) Options {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Prefix == "" {
+		o.Prefix = DefaultPrefix
+	}
+	if o.FailureThreshold <= 0 {
+		o.FailureThreshold = DefaultFailureThreshold
+	}
+	if o.Cooldown <= 0 {
+		o.Cooldown = DefaultCooldown
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	return o
+}
+
+// Get reads the result stored at key.
+func (s *Store) Get(ctx context.Context, key string) (pdp.Result, bool, error) {
+	var raw []byte
+	err := s.call(ctx, func(ctx context.Context) error {
+		var err error
+		raw, err = s.client.Get(ctx, s.opts.Prefix+key).Bytes()
+		if errors.Is(err, goredis.Nil) {
+			return nil
+		}
+		return err
+	})
+	if err != nil || raw == nil {
+		return pdp.Result{}, false, err
+	}
+	res, err := decode(raw)
+	if err != nil {
+		return pdp.Result{}, false, fmt.Errorf("redis get: %w", err)
+	}
+	return res, true, nil
+}
+
+// Set stores res at key with SET key value PX ttl.
+func (s *Store) Set(ctx context.Context, key string, res pdp.Result, ttl time.Duration) error {
+	raw, err := encode(res)
+	if err != nil {
+		return fmt.Errorf("redis set: %w", err)
+	}
+	return s.call(ctx, func(ctx context.Context) error {
+		return s.client.Set(ctx, s.opts.Prefix+key, raw, ttl).Err()
+	})
+}
+
+// call runs one command under the breaker and the per-call timeout.
+func (s *Store) call(ctx context.Context, f func(context.Context) error) error {
+	if !s.breaker.allow() {
+		return ErrOpen
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	defer cancel()
+	err := f(ctx)
+	s.breaker.record(err == nil)
+	if err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	return nil
+}
+
+// Ping checks the connection, under the breaker like every call.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.call(ctx, func(ctx context.Context) error { return s.client.Ping(ctx).Err() })
+}
+
+// Close closes the client.
+func (s *Store) Close() error { return s.client.Close() }
+
+// entry is the compact value stored in Redis.
+type entry struct {
+	Allow       bool           `json:"a,omitempty"`
+	Reasons     []string       `json:"r,omitempty"`
+	Obligations map[string]any `json:"o,omitempty"`
+	Revision    string         `json:"v"`
+	Entrypoint  string         `json:"e"`
+}
+
+func encode(res pdp.Result) ([]byte, error) {
+	return json.Marshal(entry{Allow: res.Allow, Reasons: res.Reasons, Obligations: res.Obligations,
+		Revision: res.BundleRevision, Entrypoint: res.Entrypoint})
+}
+
+func decode(raw []byte) (pdp.Result, error) {
+	var e entry
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return pdp.Result{}, fmt.Errorf("decode entry: %w", err)
+	}
+	return pdp.Result{Allow: e.Allow, Reasons: e.Reasons, Obligations: e.Obligations,
+		BundleRevision: e.Revision, Entrypoint: e.Entrypoint}, nil
+}

@@ -1,0 +1,109 @@
+package authzen
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	opabundle "github.com/open-policy-agent/opa/v1/bundle"
+	"go.uber.org/goleak"
+
+	"github.com/pdp-project/pdp/internal/audit"
+	"github.com/pdp-project/pdp/internal/audit/audittest"
+	"github.com/pdp-project/pdp/internal/bundle"
+	"github.com/pdp-project/pdp/internal/decision"
+	"github.com/pdp-project/pdp/internal/engine"
+	"github.com/pdp-project/pdp/internal/pdp"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// Subject ids of the Todo scenario.
+const (
+	rick  = "CiRmZDA2MTRkMy1jMzlhLTQ3ODEtYjdiZC04Yjk2ZjVhNTEwMGQSBWxvY2Fs"
+	morty = "CiRmZDE2MTRkMy1jMzlhLTQ3ODEtYjdiZC04Yjk2ZjVhNTEwMGQSBWxvY2Fs"
+	beth  = "CiRmZDM2MTRkMy1jMzlhLTQ3ODEtYjdiZC04Yjk2ZjVhNTEwMGQSBWxvY2Fs"
+)
+
+// fixture is the AuthZEN API over the real decision service, engine and
+// audit writer (in-memory store), serving one of the conformance bundles.
+type fixture struct {
+	srv *httptest.Server
+	mem *audittest.Memory
+}
+
+func newFixture(t *testing.T, bundleDir string, maxBatch int) *fixture {
+	t.Helper()
+	b, err := bundle.Load(bundleDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := engine.New(engine.Options{})
+	if _, err := eng.Activate(context.Background(), map[string]*opabundle.Bundle{"b": b}); err != nil {
+		t.Fatal(err)
+	}
+	mem := audittest.NewMemory()
+	w := audit.NewWriter(mem, audit.WriterOptions{})
+	svc := decision.New(decision.Options{Evaluator: eng, Recorder: w, MaxBatch: maxBatch})
+	api := New(Options{Decider: svc, PublicURL: "https://pdp.example:7071/"})
+	mux := http.NewServeMux()
+	for p, h := range api.Handlers() {
+		mux.Handle(p, h)
+	}
+	f := &fixture{srv: httptest.NewServer(mux), mem: mem}
+	t.Cleanup(func() {
+		f.srv.Close()
+		_ = w.Close()
+	})
+	return f
+}
+
+const (
+	todoBundle   = "../../../bundles/authzen-todo"
+	searchBundle = "../../../bundles/authzen-search"
+)
+
+// post sends body to path and returns the status, the decoded JSON body and
+// the response headers.
+func (f *fixture) post(t *testing.T, path, body string, hdr ...string) (int, map[string]any, http.Header) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, f.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	return do(t, req)
+}
+
+func do(t *testing.T, req *http.Request) (int, map[string]any, http.Header) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("%s %s: body is not a JSON object: %v", req.Method, req.URL.Path, err)
+	}
+	return resp.StatusCode, out, resp.Header
+}
+
+func (f *fixture) records() []pdp.Record { return f.mem.Records() }
+
+func jsonString(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

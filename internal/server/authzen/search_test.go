@@ -1,0 +1,76 @@
+package authzen
+
+import (
+	"net/http"
+	"testing"
+)
+
+func TestSearchPaging(t *testing.T) {
+	f := newFixture(t, searchBundle, 7) // several chunks of candidates
+	req := `{"subject":{"type":"user","id":"alice"},"action":{"name":"delete"},"resource":{"type":"record"},"page":{"limit":3%s}}`
+	var got []any
+	token, pages := "", 0
+	for range 5 {
+		pages++
+		tok := ""
+		if token != "" {
+			tok = `,"token":"` + token + `"`
+		}
+		code, body, _ := f.post(t, PathSearchResource, sprintf(req, tok))
+		if code != http.StatusOK {
+			t.Fatalf("status %d: %v", code, body)
+		}
+		got = append(got, body["results"].([]any)...)
+		token, _ = body["page"].(map[string]any)["next_token"].(string)
+		if token == "" {
+			break
+		}
+	}
+	want := `[{"id":"101","type":"record"},{"id":"107","type":"record"},{"id":"113","type":"record"},{"id":"119","type":"record"}]`
+	if s := jsonString(t, got); s != want || pages != 2 {
+		t.Fatalf("paged results %s in %d pages\nwant %s in 2 pages of at most 3", s, pages, want)
+	}
+}
+
+func TestSearchKinds(t *testing.T) {
+	f := newFixture(t, searchBundle, 100)
+	tests := []struct {
+		name, path, body, want string
+	}{
+		{"subjects", PathSearchSubject, `{"subject":{"type":"user"},"action":{"name":"edit"},"resource":{"type":"record","id":"110"}}`,
+			`[{"id":"alice","type":"user"},{"id":"dan","type":"user"}]`},
+		{"actions", PathSearchAction, `{"subject":{"type":"user","id":"bob"},"resource":{"type":"record","id":"103"}}`,
+			`[{"name":"view"}]`},
+		{"unknown record gives nothing", PathSearchAction, `{"subject":{"type":"user","id":"bob"},"resource":{"type":"record","id":"999"}}`,
+			`[]`},
+		{"unknown subject type gives nothing", PathSearchSubject, `{"subject":{"type":"robot"},"action":{"name":"view"},"resource":{"type":"record","id":"101"}}`,
+			`[]`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body, _ := f.post(t, tc.path, tc.body)
+			if got := jsonString(t, body["results"]); code != http.StatusOK || got != tc.want {
+				t.Fatalf("got %d %s, want %s", code, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSearchWithoutCandidatesEntrypoint(t *testing.T) {
+	f := newFixture(t, todoBundle, 100)
+	code, body, _ := f.post(t, PathSearchAction, `{"subject":{"type":"user","id":"`+rick+`"},"resource":{"type":"todo","id":"1"}}`)
+	if code != http.StatusNotImplemented || body["error"] == nil {
+		t.Fatalf("got %d %v, want 501 with a message", code, body)
+	}
+}
+
+func TestDiscovery(t *testing.T) {
+	f := newFixture(t, todoBundle, 100)
+	req, _ := http.NewRequest(http.MethodGet, f.srv.URL+PathDiscovery, nil)
+	code, body, _ := do(t, req)
+	if code != http.StatusOK || body["policy_decision_point"] != "https://pdp.example:7071" ||
+		body["access_evaluations_endpoint"] != "https://pdp.example:7071/access/v1/evaluations" ||
+		body["search_action_endpoint"] != "https://pdp.example:7071/access/v1/search/action" {
+		t.Fatalf("got %d %v", code, body)
+	}
+}
