@@ -33,7 +33,7 @@ fmt-check:
 	go vet ./...
 
 bundles:
-	go test ./policies -run TestBundleMatchesPolicies -update
+	go test ./policies -update
 
 # Real servers the tests start themselves (redis-server), installed when missing.
 deps:
@@ -45,6 +45,7 @@ test: deps fmt-check check-generated
 	go test -race -timeout 20m ./...
 	go run ./cmd/pdp test --coverage --threshold 90 policies
 	go test -run '^$$' -fuzz FuzzToInput -fuzztime 15s ./internal/server
+	go test -run '^$$' -fuzz FuzzVerify -fuzztime 15s ./internal/authn
 
 test-short:
 	go test -short ./...

@@ -50,6 +50,8 @@ func commands() []command {
 		{"replay", "re-evaluate recorded decisions under a candidate bundle", runReplay},
 		{"bundle", "build, sign and inspect policy bundles (build|sign|inspect)", runBundle},
 		{"audit", "query, show, verify and follow the audit trail (query|show|verify|tail)", runAudit},
+		{"dashboard", "print the Grafana dashboard JSON (import it into Grafana)", runDashboard},
+		{"alerts", "print the Prometheus alerting rules (YAML)", runAlerts},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -39,18 +39,23 @@ type App struct {
 
 	// auditPub is the public half of the checkpoint signing key (audit.go).
 	auditPub ed25519.PublicKey
+
+	obs observability // telemetry.go
 }
 
 // New builds the PDP from cfg, which must have passed Validate. It opens the
 // audit store and both listeners; nothing is served until Run.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (a *App, err error) {
 	a = &App{cfg: cfg, log: log}
+	for _, o := range opts {
+		o(a)
+	}
 	defer func() {
 		if err != nil {
 			a.close()
 		}
 	}()
-	steps := []func(context.Context) error{a.buildAudit, a.buildEngine, a.buildServers, a.listen}
+	steps := []func(context.Context) error{a.buildTelemetry, a.buildAudit, a.buildEngine, a.buildServers, a.listen}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return nil, err
@@ -66,14 +71,14 @@ func (a *App) buildAudit(ctx context.Context) error {
 	}
 	a.store = store
 	a.closers = append(a.closers, store.Close)
-	a.writer = audit.NewWriter(store, audit.WriterOptions{Logger: a.log})
+	a.writer = audit.NewWriter(store, audit.WriterOptions{Logger: a.log, Observer: a.commitObserver()})
 	a.closers = append([]func() error{a.writer.Close, a.finalCheckpoint}, a.closers...)
 	return nil
 }
 
 func (a *App) buildEngine(context.Context) error {
 	a.engine = engine.New(engine.Options{Entrypoint: a.cfg.Bundle.Entrypoint, Logger: a.log, System: a.systemConfig()})
-	m, err := a.newBundleManager(a.engine)
+	m, err := a.newBundleManager(a.observeActivator(a.engine))
 	if err != nil {
 		return err
 	}
@@ -92,7 +97,8 @@ func (a *App) buildServers(context.Context) error {
 	}
 	svc := decision.New(decision.Options{
 		Tokens:    tokens,
-		Evaluator: eval, Recorder: a.writer, Logger: a.log, MaxBatch: a.cfg.Server.MaxBatch,
+		Evaluator: a.traceEvaluator(eval), Recorder: a.traceRecorder(a.writer), Observer: a.decisionObserver(),
+		Logger: a.log, MaxBatch: a.cfg.Server.MaxBatch,
 		Masker: audit.NewMasker(a.engine),
 	})
 	creds, err := a.transportCredentials()
@@ -100,9 +106,12 @@ func (a *App) buildServers(context.Context) error {
 		return err
 	}
 	a.grpc = server.NewGRPC(server.GRPCOptions{Checker: svc, Logger: a.log, Creds: creds,
-		Authorizer: a.authorizer(), Limiter: a.limiter()})
+		Authorizer: a.authorizer(), Limiter: a.limiter(), StatsHandler: a.statsHandler()})
 	a.registerAudit() // audit.go
-	handlers := a.interop(svc)
+	handlers, err := a.mountMetrics(a.interop(svc))
+	if err != nil {
+		return err
+	}
 	a.http = &http.Server{
 		Handler:           server.NewHTTP(server.HTTPOptions{Ready: a.ready, Logger: a.log, Handlers: handlers}),
 		ReadHeaderTimeout: readHeaderTimeout,

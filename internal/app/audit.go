@@ -78,27 +78,34 @@ func (t *auditTrail) Verify(ctx context.Context) (audit.Report, error) {
 // runAudit writes interval checkpoints and applies retention until ctx
 // ends.
 func (a *App) runAudit(ctx context.Context) {
-	every := a.cfg.Audit.CheckpointInterval
-	if every <= 0 && a.cfg.Audit.Retention <= 0 {
-		return
+	checkpoints, stopCP := ticker(a.cfg.Audit.CheckpointInterval)
+	defer stopCP()
+	var retention time.Duration
+	if a.cfg.Audit.Retention > 0 {
+		retention = retentionTick
+		a.prune(ctx)
 	}
-	if every <= 0 || a.cfg.Audit.Retention > 0 && retentionTick < every {
-		every = min(retentionTick, max(every, time.Second))
-	}
-	a.prune(ctx)
-	t := time.NewTicker(every)
-	defer t.Stop()
+	prunes, stopPrune := ticker(retention)
+	defer stopPrune()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
-		}
-		if a.cfg.Audit.CheckpointInterval > 0 {
+		case <-checkpoints:
 			a.checkpoint(ctx, audit.CheckpointInterval)
+		case <-prunes:
+			a.prune(ctx)
 		}
-		a.prune(ctx)
 	}
+}
+
+// ticker ticks every d; a nil channel (never ready) when d is 0.
+func ticker(d time.Duration) (<-chan time.Time, func()) {
+	if d <= 0 {
+		return nil, func() {}
+	}
+	t := time.NewTicker(d)
+	return t.C, t.Stop
 }
 
 func (a *App) prune(ctx context.Context) {

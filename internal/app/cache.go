@@ -31,5 +31,5 @@ func (a *App) cachedEvaluator() (decision.Evaluator, error) {
 	if opts.Local == nil && opts.Remote == nil {
 		return a.engine, nil
 	}
-	return cache.New(a.engine, a.engine, opts), nil
+	return cache.New(a.tracedEngine(), a.engine, opts), nil
 }

@@ -28,7 +28,8 @@ type Entry struct {
 }
 
 // Document returns the JSON object of r that the chain hashes (after RFC
-// 8785 canonicalization): every stored field under its column name, times
+// 8785 canonicalization): every stored field under its column name (trace_id
+// only when not empty), times
 // in TimeFormat, JSON values as JSON decodes them.
 func Document(seq int64, r pdp.Record) (map[string]any, error) {
 	reasons, err := jsonValue(r.Reasons, []any{})
@@ -44,14 +45,18 @@ func Document(seq int64, r pdp.Record) (map[string]any, error) {
 		return nil, fmt.Errorf("input: %w", err)
 	}
 	masked, _ := jsonValue(r.Masked, []any{})
-	return map[string]any{
+	doc := map[string]any{
 		"seq": seq, "decision_id": r.DecisionID, "time": r.Time.UTC().Format(TimeFormat),
 		"caller": r.Caller, "subject_type": r.SubjectType, "subject_id": r.SubjectID,
 		"resource_type": r.ResourceType, "resource_id": r.ResourceID, "action": r.Action,
 		"allow": r.Allow, "reasons": reasons, "obligations": obligations, "input": input,
 		"bundle_revision": r.BundleRevision, "entrypoint": r.Entrypoint, "cache_hit": r.CacheHit,
 		"latency_us": r.Latency.Microseconds(), "error": r.Error, "masked": masked, "mask_error": r.MaskError,
-	}, nil
+	}
+	if r.TraceID != "" { // left out when empty: records from before schema 3 keep their hashes
+		doc["trace_id"] = r.TraceID
+	}
+	return doc, nil
 }
 
 // jsonValue round-trips v through encoding/json, so that a value written

@@ -105,7 +105,22 @@ func writeObject(buf *bytes.Buffer, m map[string]any) error {
 // compareUTF16 orders strings by their UTF-16 code units, as RFC 8785
 // section 3.2.3 requires.
 func compareUTF16(a, b string) int {
+	if !beyondE000(a) && !beyondE000(b) {
+		return strings.Compare(a, b) // UTF-8 byte order is code point order, here UTF-16 order too
+	}
 	return slices.Compare(utf16.Encode([]rune(a)), utf16.Encode([]rune(b)))
+}
+
+// beyondE000 reports whether s holds a code point of U+E000 or above (UTF-8
+// lead byte 0xEE or higher), the only ones whose UTF-16 order differs from
+// their code point order.
+func beyondE000(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0xEE {
+			return true
+		}
+	}
+	return false
 }
 
 // writeString escapes only what RFC 8785 (ECMAScript JSON.stringify)

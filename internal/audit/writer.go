@@ -24,6 +24,15 @@ type WriterOptions struct {
 	MaxBatch int
 	// Logger receives commit failures; nil discards them.
 	Logger *slog.Logger
+	// Observer is told the size and outcome of every group commit
+	// (metrics); nil: none.
+	Observer CommitObserver
+}
+
+// CommitObserver is told about each group commit: its number of records
+// and its error, nil when it was committed.
+type CommitObserver interface {
+	Committed(records int, err error)
 }
 
 // Writer commits the records of concurrent Write calls together: one
@@ -33,6 +42,7 @@ type Writer struct {
 	store Store
 	max   int
 	log   *slog.Logger
+	obs   CommitObserver
 	wake  chan struct{}
 	done  chan struct{}
 
@@ -59,7 +69,7 @@ type pending struct {
 // NewWriter starts a Writer over store. Close stops it; the store stays
 // open and remains the caller's to close.
 func NewWriter(store Store, opts WriterOptions) *Writer {
-	w := &Writer{store: store, max: opts.MaxBatch, log: opts.Logger,
+	w := &Writer{store: store, max: opts.MaxBatch, log: opts.Logger, obs: opts.Observer,
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	if w.max <= 0 {
 		w.max = DefaultMaxBatch
@@ -186,6 +196,7 @@ func (w *Writer) commit(batch []*pending) {
 		}
 		return
 	}
+	w.observe(batch, err)
 	if err != nil {
 		w.log.Error("audit commit failed", "writes", len(batch), "error", err)
 		err = pdp.Unavailable("audit store unavailable", err)
@@ -209,4 +220,15 @@ func (w *Writer) append(batch []*pending) (err error) {
 		}
 	}()
 	return w.store.Append(context.WithoutCancel(batch[0].ctx), recs)
+}
+
+func (w *Writer) observe(batch []*pending, err error) {
+	if w.obs == nil {
+		return
+	}
+	n := 0
+	for _, p := range batch {
+		n += len(p.recs)
+	}
+	w.obs.Committed(n, err)
 }

@@ -108,7 +108,7 @@ func (r *RemoteKeys) current() (jwk.Set, error) {
 func (r *RemoteKeys) fetch(ctx context.Context) (jwk.Set, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url, nil)
 	if err != nil {
-		return nil, fmt.Errorf("fetch JWKS: %w", err)
+		return nil, errors.New("fetch JWKS: bad URL") // the URL may hold credentials
 	}
 	resp, err := r.client.Do(req)
 	if err != nil {

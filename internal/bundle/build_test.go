@@ -83,3 +83,14 @@ func TestSignedDirectorySource(t *testing.T) {
 		t.Errorf("status = %+v, want r1 still active", st)
 	}
 }
+
+func TestKeyNotPEM(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "key")
+	writeFile(t, path, "not a key")
+	if _, err := (bundle.Key{File: path}).VerificationConfig(); err == nil {
+		t.Error("an RS256 key without a PEM block was accepted")
+	}
+	if _, err := (bundle.Key{File: path, Alg: "HS256"}).VerificationConfig(); err != nil {
+		t.Errorf("HS256 secret: %v", err)
+	}
+}

@@ -1,8 +1,10 @@
 package bundle
 
 import (
+	"encoding/pem"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/open-policy-agent/opa/v1/bundle"
 )
@@ -36,6 +38,9 @@ func (k Key) VerificationConfig() (*bundle.VerificationConfig, error) {
 	alg := k.Alg
 	if alg == "" {
 		alg = "RS256"
+	}
+	if block, _ := pem.Decode(data); block == nil && !strings.HasPrefix(alg, "HS") {
+		return nil, fmt.Errorf("bundle verification key %s: no PEM block (an %s key must be PEM)", k.File, alg)
 	}
 	keys := map[string]*bundle.KeyConfig{id: {Key: string(data), Algorithm: alg}}
 	vc := bundle.NewVerificationConfig(keys, id, "", nil)

@@ -31,6 +31,7 @@ type Config struct {
 	Authz  AuthzConfig  `yaml:"authz"`
 	JWT    JWTConfig    `yaml:"jwt"`
 	Log    LogConfig    `yaml:"log"`
+	Alarm  AlarmConfig  `yaml:"deny_spike"` // alarm.go
 }
 
 // ServerConfig covers the listeners.
@@ -129,6 +130,7 @@ func Default() Config {
 		Audit: AuditConfig{Sync: "normal", CheckpointEvery: 1000, CheckpointInterval: time.Minute},
 		Cache: CacheConfig{TTL: 60 * time.Second, Size: 10000},
 		Log:   LogConfig{Level: "info"},
+		Alarm: defaultAlarm(),
 	}
 }
 

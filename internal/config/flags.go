@@ -22,6 +22,7 @@ func newFlagSet(c *Config, out io.Writer) *flag.FlagSet {
 	defineAudit(fs, &c.Audit)
 	defineCache(fs, &c.Cache)
 	defineAuth(fs, &c.Authz, &c.JWT)
+	defineAlarm(fs, &c.Alarm)
 	fs.Usage = func() { printUsage(fs, out) }
 	return fs
 }

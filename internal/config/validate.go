@@ -45,6 +45,7 @@ func (c Config) Validate() error {
 	c.validateAudit(&p)
 	c.validateCache(&p)
 	c.validateJWT(&p)
+	c.validateAlarm(&p)
 	checkOneOf(&p, "log-level", c.Log.Level, LogLevels())
 	if strings.TrimSpace(c.DataDir) == "" {
 		p.add("data-dir", "must not be empty")

@@ -43,6 +43,8 @@ type Options struct {
 	// Tokens verifies subject tokens (token.go); nil: every token is a deny
 	// with reason token_unverifiable.
 	Tokens TokenVerifier
+	// Observer is told about every audited decision (observe.go); nil: none.
+	Observer Observer
 }
 
 // Service decides requests. It is safe for concurrent use.
@@ -55,13 +57,14 @@ type Service struct {
 	maxBatch int
 	tokens   TokenVerifier
 	masker   Masker
+	obs      Observer
 }
 
 // New builds a Service from opts.
 func New(opts Options) *Service {
 	s := &Service{eval: opts.Evaluator, rec: opts.Recorder, log: opts.Logger,
 		clock: opts.Clock, newID: opts.NewID, maxBatch: opts.MaxBatch, tokens: opts.Tokens,
-		masker: opts.Masker}
+		masker: opts.Masker, obs: opts.Observer}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -104,6 +107,7 @@ func (s *Service) decide(ctx context.Context, reqs []pdp.Request, field string) 
 	if err := validateAll(reqs, field); err != nil {
 		return nil, err
 	}
+	start := s.clock()
 	ds := make([]pdp.Decision, len(reqs))
 	recs := make([]pdp.Record, len(reqs))
 	for i, req := range reqs {
@@ -114,8 +118,9 @@ func (s *Service) decide(ctx context.Context, reqs []pdp.Request, field string) 
 		ds[i], recs[i] = d, rec
 	}
 	if err := s.rec.Write(ctx, recs); err != nil {
-		return nil, s.auditFailed(recs, err)
+		return nil, s.auditFailed(ctx, recs, err)
 	}
+	s.observed(ctx, reqs, ds, start) // observe.go
 	return ds, nil
 }
 
@@ -154,22 +159,23 @@ func (s *Service) evaluate(ctx context.Context, req pdp.Request) (pdp.Decision, 
 		return pdp.Decision{}, pdp.Record{}, err
 	}
 	if res.Err != "" {
-		s.log.Warn("evaluation error", "decision_id", id, "bundle_revision", res.BundleRevision, "error", res.Err)
+		s.log.Warn("evaluation error", "decision_id", id, "trace_id", traceID(ctx), "bundle_revision", res.BundleRevision, "error", res.Err)
 	}
 	rec := newRecord(id, start, req, input, res)
 	rec.Latency = s.clock().Sub(start)
+	rec.TraceID = traceID(ctx)
 	if s.masker != nil {
 		s.masker.Mask(ctx, &rec)
 	}
 	return pdp.Decision{ID: id, Result: res}, rec, nil
 }
 
-func (s *Service) auditFailed(recs []pdp.Record, err error) error {
+func (s *Service) auditFailed(ctx context.Context, recs []pdp.Record, err error) error {
 	ids := make([]string, len(recs))
 	for i, r := range recs {
 		ids[i] = r.DecisionID
 	}
-	s.log.Error("audit write failed; decisions withheld", "decision_ids", ids, "error", err)
+	s.log.Error("audit write failed; decisions withheld", "decision_ids", ids, "trace_id", traceID(ctx), "error", err)
 	if pdp.ErrorCode(err) == pdp.CodeUnavailable {
 		return err
 	}

@@ -68,6 +68,9 @@ type Record struct {
 	Entrypoint     string
 	CacheHit       bool
 	Latency        time.Duration
+	// TraceID is the W3C trace id of the request that made the decision
+	// (32 hex digits), empty when it was not traced.
+	TraceID string
 	// Error is the evaluation error behind a deny, if any.
 	Error string
 	// Masked lists the JSON pointers (under /input) that the bundle's

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 
 	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
@@ -39,6 +40,8 @@ type GRPCOptions struct {
 	Creds credentials.TransportCredentials
 	// Limiter rations calls per caller (ratelimit.go); nil: no limit.
 	Limiter Limiter
+	// StatsHandler observes every RPC (OTelStatsHandler, metrics.go); nil: none.
+	StatsHandler stats.Handler
 }
 
 // GRPC is the gRPC edge with its health service.
@@ -61,6 +64,9 @@ func NewGRPC(opts GRPCOptions) *GRPC {
 	}
 	if opts.Creds != nil {
 		sopts = append(sopts, grpc.Creds(opts.Creds))
+	}
+	if opts.StatsHandler != nil {
+		sopts = append(sopts, grpc.StatsHandler(opts.StatsHandler))
 	}
 	g := &GRPC{Server: grpc.NewServer(sopts...), health: health.NewServer()}
 	pdpv1.RegisterAuthorizationServiceServer(g.Server, &authorizationService{checker: opts.Checker})

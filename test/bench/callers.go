@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -17,8 +18,9 @@ import (
 // as an enforcement point does. noop and every check-* scenario use it, so
 // they share the client path.
 type grpcCaller struct {
-	conn   *grpc.ClientConn
-	client pdpv1.AuthorizationServiceClient
+	conn        *grpc.ClientConn
+	client      pdpv1.AuthorizationServiceClient
+	calls, hits atomic.Int64 // answered calls, and those with cache_hit set
 }
 
 var _ caller = (*grpcCaller)(nil)
@@ -39,7 +41,19 @@ func (g *grpcCaller) call(ctx context.Context, in *input) error {
 	if resp.GetDecisionId() == "" {
 		return fmt.Errorf("response without decision_id")
 	}
+	g.calls.Add(1)
+	if resp.GetCacheHit() {
+		g.hits.Add(1)
+	}
 	return nil
+}
+
+// hitShare is the share of answers that came from the decision cache.
+func (g *grpcCaller) hitShare() float64 {
+	if n := g.calls.Load(); n > 0 {
+		return float64(g.hits.Load()) / float64(n)
+	}
+	return 0
 }
 
 func (g *grpcCaller) close() { _ = g.conn.Close() }

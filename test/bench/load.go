@@ -25,7 +25,9 @@ type result struct {
 	// serverCPU is the CPU the server's processes used per request in the
 	// measured phase; 0 when unknown.
 	serverCPU time.Duration
-	skipped   string // why the scenario did not run; empty when it ran
+	// hitShare is the share of answers marked cache_hit (gRPC scenarios).
+	hitShare float64
+	skipped  string // why the scenario did not run; empty when it ran
 }
 
 func (r result) line() string {
@@ -37,7 +39,8 @@ func (r result) line() string {
 }
 
 func (r result) cpuLine() string {
-	return fmt.Sprintf("CPU scenario=%s server_cpu_us_per_req=%.1f", r.scenario, float64(r.serverCPU)/float64(time.Microsecond))
+	return fmt.Sprintf("CPU scenario=%s server_cpu_us_per_req=%.1f cache_hit_share=%.2f",
+		r.scenario, float64(r.serverCPU)/float64(time.Microsecond), r.hitShare)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -77,6 +80,9 @@ func (l load) run(ctx context.Context, name string, s *server, measuring func() 
 	r := result{scenario: name, rps: float64(len(lat)) / elapsed.Seconds(), errors: errs.n.Load(), firstErr: errs.first()}
 	if len(lat) > 0 {
 		r.serverCPU = cpu / time.Duration(len(lat))
+	}
+	if g, ok := c.(interface{ hitShare() float64 }); ok {
+		r.hitShare = g.hitShare()
 	}
 	r.p50, r.p99 = percentile(lat, 0.50), percentile(lat, 0.99)
 	return r

@@ -38,7 +38,8 @@ type pdpProc struct {
 // answers).
 func startPDP(t *testing.T, wantReady bool, args ...string) *pdpProc {
 	t.Helper()
-	p := &pdpProc{grpcAddr: freeAddr(t), httpAddr: freeAddr(t), dataDir: t.TempDir(), log: &bytes.Buffer{}}
+	addrs := freeAddrs(t, 2)
+	p := &pdpProc{grpcAddr: addrs[0], httpAddr: addrs[1], dataDir: t.TempDir(), log: &bytes.Buffer{}}
 	all := append([]string{"serve", "--grpc-addr", p.grpcAddr, "--http-addr", p.httpAddr,
 		"--data-dir", p.dataDir, "--log-level", "debug"}, args...)
 	p.cmd = exec.Command(pdpBin, all...)
@@ -111,14 +112,20 @@ func (p *pdpProc) auditDB(t *testing.T) *sql.DB {
 	return db
 }
 
-func freeAddr(t *testing.T) string {
+// freeAddrs returns n distinct free loopback addresses: the listeners are
+// all open at once, so the kernel cannot hand out the same port twice.
+func freeAddrs(t *testing.T, n int) []string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	addrs := make([]string, n)
+	for i := range addrs {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		addrs[i] = l.Addr().String()
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addrs
 }
 
 func dial(t *testing.T, addr string) *grpc.ClientConn {

@@ -49,7 +49,8 @@ func startTLSPDP(t *testing.T, args ...string) *tlsPDP {
 // startProc runs `pdp serve` like startPDP without waiting for it.
 func startProc(t *testing.T, args ...string) *pdpProc {
 	t.Helper()
-	p := &pdpProc{grpcAddr: freeAddr(t), httpAddr: freeAddr(t), dataDir: t.TempDir(), log: &bytes.Buffer{}}
+	addrs := freeAddrs(t, 2)
+	p := &pdpProc{grpcAddr: addrs[0], httpAddr: addrs[1], dataDir: t.TempDir(), log: &bytes.Buffer{}}
 	all := append([]string{"serve", "--grpc-addr", p.grpcAddr, "--http-addr", p.httpAddr,
 		"--data-dir", p.dataDir, "--log-level", "debug"}, args...)
 	p.cmd = exec.Command(pdpBin, all...)

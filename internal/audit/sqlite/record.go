@@ -14,9 +14,9 @@ import (
 )
 
 const columns = `seq, prev_hash, hash, decision_id, time, caller, subject_type, subject_id, resource_type, resource_id,
-  action, allow, reasons, obligations, input, bundle_revision, entrypoint, cache_hit, latency_us, error, masked, mask_error`
+  action, allow, reasons, obligations, input, bundle_revision, entrypoint, cache_hit, latency_us, error, masked, mask_error, trace_id`
 
-const insertSQL = `INSERT INTO decisions (` + columns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertSQL = `INSERT INTO decisions (` + columns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const selectSQL = `SELECT ` + columns + ` FROM decisions WHERE decision_id = ?`
 
@@ -98,7 +98,7 @@ func encode(e audit.Entry) ([]any, error) {
 	masked, _ := jsonText(r.Masked, "[]")
 	return []any{e.Seq, e.PrevHash, e.Hash, r.DecisionID, r.Time.UTC().Format(audit.TimeFormat), r.Caller,
 		r.SubjectType, r.SubjectID, r.ResourceType, r.ResourceID, r.Action, r.Allow, reasons, obligations, input,
-		r.BundleRevision, r.Entrypoint, r.CacheHit, r.Latency.Microseconds(), r.Error, masked, r.MaskError}, nil
+		r.BundleRevision, r.Entrypoint, r.CacheHit, r.Latency.Microseconds(), r.Error, masked, r.MaskError, r.TraceID}, nil
 }
 
 // jsonText encodes v without HTML escaping (auditors read these columns as
@@ -151,7 +151,7 @@ func scan(row scanner) (audit.Entry, error) {
 	var latencyUS int64
 	err := row.Scan(&e.Seq, &e.PrevHash, &e.Hash, &r.DecisionID, &at, &r.Caller, &r.SubjectType, &r.SubjectID,
 		&r.ResourceType, &r.ResourceID, &r.Action, &r.Allow, &reasons, &obligations, &input,
-		&r.BundleRevision, &r.Entrypoint, &r.CacheHit, &latencyUS, &r.Error, &masked, &r.MaskError)
+		&r.BundleRevision, &r.Entrypoint, &r.CacheHit, &latencyUS, &r.Error, &masked, &r.MaskError, &r.TraceID)
 	if err != nil {
 		return e, err
 	}

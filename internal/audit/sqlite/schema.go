@@ -8,8 +8,8 @@ import (
 
 // SchemaVersion is the PRAGMA user_version this package writes and reads:
 // 1 is the spine's table, 2 adds the hash chain, masking columns,
-// checkpoints and the query indexes.
-const SchemaVersion = 2
+// checkpoints and the query indexes, 3 the trace id (schema_v3.go).
+const SchemaVersion = 3
 
 // Schema is the database layout, one row per decision, meant to be read by
 // auditors with the sqlite3 shell (".schema decisions" prints it, comments
@@ -46,7 +46,13 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err := migrateV1(ctx, db); err != nil {
 		return err
 	}
-	return migrateV2(ctx, db)
+	if err := addTraceColumn(ctx, db); err != nil { // schema_v3.go
+		return err
+	}
+	if err := migrateV2(ctx, db); err != nil {
+		return err
+	}
+	return migrateV3(ctx, db)
 }
 
 // migrateV1 creates the version 1 table on an empty database.

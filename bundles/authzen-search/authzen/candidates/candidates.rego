@@ -21,7 +21,7 @@ candidates contains {"type": "record", "id": id} if {
 candidates contains {"type": "record", "id": id} if {
 	input.resource.type == "resource"
 	input.resource.id == "record"
-	some id, _ in data.authzen.search.cert.records
+	some id, _ in data.authzen.search.fixture.records
 }
 
 candidates contains {"name": name} if {

@@ -4,20 +4,18 @@
 # It applies only to its own records, or to a resource that sends a status.
 package authzen.search
 
-cert := data.authzen.search.cert
-
-cert_resource if cert.records[input.resource.id]
+cert_resource if data.authzen.search.fixture.records[input.resource.id]
 
 cert_resource if input.resource.attributes.status
 
 # Request properties first, the stored fixture values as the fallback.
 cert_status := input.resource.attributes.status
 
-cert_status := cert.records[input.resource.id].status if not input.resource.attributes.status
+cert_status := data.authzen.search.fixture.records[input.resource.id].status if not input.resource.attributes.status
 
 cert_role := input.subject.attributes.role
 
-cert_role := cert.subjects[input.subject.id].role if not input.subject.attributes.role
+cert_role := data.authzen.search.fixture.subjects[input.subject.id].role if not input.subject.attributes.role
 
 permitted["read"] if {
 	cert_resource
