@@ -48,7 +48,8 @@ func spikeRecord(s telemetry.Spike, revision, traceID string) (pdp.Record, error
 		ResourceType: "deny_spike", ResourceID: s.Scope + ":" + s.Key, Reasons: []string{reason},
 		Obligations: map[string]any{"scope": s.Scope, "key": s.Key, "denies": s.Denies, "total": s.Total,
 			"ratio": s.Ratio, "baseline": s.Baseline},
-		Input: map[string]any{}, BundleRevision: revision, TraceID: traceID}
+		// no policy entrypoint has this name: replay skips the event
+		Input: map[string]any{}, BundleRevision: revision, Entrypoint: ActionDenySpike, TraceID: traceID}
 	if s.Scope == telemetry.ScopeCaller {
 		rec.Caller = s.Key
 	} else {

@@ -179,7 +179,12 @@ func (o observer) Decided(ctx context.Context, req pdp.Request, d pdp.Decision, 
 	}
 }
 
+// subjectKey is "type:id"; empty (not tracked) when the id comes from a
+// token only.
 func subjectKey(s pdp.Subject) string {
+	if s.ID == "" {
+		return ""
+	}
 	if s.Type == "" {
 		return s.ID
 	}

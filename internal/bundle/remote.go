@@ -109,20 +109,24 @@ func (r *remote) deliver(_ context.Context, u download.Update) error {
 // run downloads until ctx ends and sends what it gets to out. At start, a
 // failed download falls back to the persisted copy.
 func (r *remote) run(ctx context.Context, s *source, out chan<- update) {
-	failures, started := 0, false
+	failures, started, persisted := 0, false, false
 	for {
 		u, ok := r.fetch(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		if u.err != nil {
+		switch {
+		case u.err == nil:
+			failures, started, persisted = 0, true, false
+		case !started:
 			failures++
-			if !started {
-				u.b, u.err = r.fallback(u.err)
-				started = true
-			}
-		} else {
-			failures, started = 0, true
+			u.b, u.err = r.fallback(u.err)
+			started, persisted = true, u.b != nil
+		case persisted:
+			failures++
+			u.err = fmt.Errorf("%w; serving the persisted copy", u.err)
+		default:
+			failures++
 		}
 		if ok || u.err != nil {
 			u.src = s

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -31,4 +33,13 @@ func OTelStatsHandler(tp trace.TracerProvider, mp metric.MeterProvider, prop pro
 
 func notHealth(info *stats.RPCTagInfo) bool {
 	return !strings.HasPrefix(info.FullMethodName, "/"+healthpb.Health_ServiceDesc.ServiceName+"/")
+}
+
+// withTraceID adds the request's trace id to log, for the error lines that
+// toStatus writes.
+func withTraceID(ctx context.Context, log *slog.Logger) *slog.Logger {
+	if sc := trace.SpanContextFromContext(ctx); sc.HasTraceID() {
+		return log.With("trace_id", sc.TraceID().String())
+	}
+	return log
 }

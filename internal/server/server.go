@@ -94,7 +94,7 @@ func errorsUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 		resp, err := h(ctx, req)
 		if err != nil {
-			return nil, toStatus(log, info.FullMethod, err)
+			return nil, toStatus(withTraceID(ctx, log), info.FullMethod, err)
 		}
 		return resp, nil
 	}

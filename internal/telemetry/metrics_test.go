@@ -93,7 +93,9 @@ func TestDashboardsQueryDeclaredMetrics(t *testing.T) {
 		t.Fatalf("dashboard JSON: %v", err)
 	}
 	var rules struct {
-		Groups []struct{ Rules []struct{ Alert, Expr string } }
+		Groups []struct {
+			Rules []struct{ Alert, Expr string }
+		}
 	}
 	if err := yaml.Unmarshal(dashboards.Alerts(), &rules); err != nil || len(rules.Groups) == 0 {
 		t.Fatalf("alert rules YAML: %v", err)

@@ -40,14 +40,20 @@ func TestMetricsAfterKnownChecks(t *testing.T) {
 	p := startPDP(t, true, "--bundle", "bundles/example", "--deny-spike-min", "5", "--deny-spike-window", "2s")
 	allowed := checkN(t, p, officeHoursCheck(t, "alice", "read"), 3, true)
 	checkN(t, p, officeHoursCheck(t, "alice", "delete"), 2, false)
+	// the server records an RPC's metric as the call ends, which may be just
+	// after the client has its response
+	rpcLine := `rpc_server_call_duration_seconds_count{rpc_method="pdp.v1.AuthorizationService/Check",rpc_response_status_code="OK",rpc_system_name="grpc"} 5`
 	text := p.metrics(t)
-	for _, want := range []string{
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(text, rpcLine) && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		text = p.metrics(t)
+	}
+	for _, want := range []string{rpcLine,
 		`pdp_decisions_total{cached="false",result="allow"} 1`, `pdp_decisions_total{cached="true",result="allow"} 2`,
 		`pdp_decisions_total{cached="false",result="deny"} 1`, `pdp_decisions_total{cached="true",result="deny"} 1`,
 		`pdp_decision_duration_seconds_count 5`, `pdp_audit_records_total 5`, `pdp_audit_write_errors_total 0`,
 		`pdp_cache_requests_total{outcome="hit",tier="local"} 3`, `pdp_cache_requests_total{outcome="miss",tier="all"} 2`,
 		`pdp_bundle_activations_total{outcome="success"} 1`, `revision="example-1"} 1`,
-		`rpc_server_call_duration_seconds_count{rpc_method="pdp.v1.AuthorizationService/Check",rpc_response_status_code="OK",rpc_system_name="grpc"} 5`,
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("/metrics lacks %q", want)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -28,7 +29,7 @@ type pdpProc struct {
 	grpcAddr string
 	httpAddr string
 	dataDir  string
-	log      *bytes.Buffer
+	log      *syncBuffer
 	client   pdpv1.AuthorizationServiceClient
 	exited   chan error
 }
@@ -39,7 +40,7 @@ type pdpProc struct {
 func startPDP(t *testing.T, wantReady bool, args ...string) *pdpProc {
 	t.Helper()
 	addrs := freeAddrs(t, 2)
-	p := &pdpProc{grpcAddr: addrs[0], httpAddr: addrs[1], dataDir: t.TempDir(), log: &bytes.Buffer{}}
+	p := &pdpProc{grpcAddr: addrs[0], httpAddr: addrs[1], dataDir: t.TempDir(), log: &syncBuffer{}}
 	all := append([]string{"serve", "--grpc-addr", p.grpcAddr, "--http-addr", p.httpAddr,
 		"--data-dir", p.dataDir, "--log-level", "debug"}, args...)
 	p.cmd = exec.Command(pdpBin, all...)
@@ -162,3 +163,23 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// syncBuffer collects a child's output; tests read it while the child runs.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *syncBuffer) Bytes() []byte { return []byte(b.String()) }

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"crypto/tls"
 	"net/http"
 	"os/exec"
@@ -50,7 +49,7 @@ func startTLSPDP(t *testing.T, args ...string) *tlsPDP {
 func startProc(t *testing.T, args ...string) *pdpProc {
 	t.Helper()
 	addrs := freeAddrs(t, 2)
-	p := &pdpProc{grpcAddr: addrs[0], httpAddr: addrs[1], dataDir: t.TempDir(), log: &bytes.Buffer{}}
+	p := &pdpProc{grpcAddr: addrs[0], httpAddr: addrs[1], dataDir: t.TempDir(), log: &syncBuffer{}}
 	all := append([]string{"serve", "--grpc-addr", p.grpcAddr, "--http-addr", p.httpAddr,
 		"--data-dir", p.dataDir, "--log-level", "debug"}, args...)
 	p.cmd = exec.Command(pdpBin, all...)
