@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/metrics"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
@@ -30,6 +31,10 @@ type systemQuery struct {
 	authz   rego.PreparedEvalQuery
 	defined bool // authz holds the bundles' own data.system.authz
 	revoked map[string]struct{}
+	// memo remembers the answers of the embedded default policy, which
+	// depend on nothing but the call and the flags; nil for a bundle's own
+	// policy, which may read anything.
+	memo *answerMemo
 }
 
 // Read-only references to the system documents.
@@ -49,12 +54,24 @@ func (e *Engine) Authorize(ctx context.Context, method, caller string, explain b
 	if err != nil {
 		return false, err
 	}
+	key := memoKey(method, caller, explain)
+	if allow, ok := sq.memo.get(key); ok {
+		return allow, nil
+	}
+	allow, err := sq.evalAuthz(ctx, method, caller, explain)
+	if err == nil {
+		sq.memo.put(key, allow)
+	}
+	return allow, err
+}
+
+func (sq *systemQuery) evalAuthz(ctx context.Context, method, caller string, explain bool) (bool, error) {
 	input := ast.NewObject(
 		ast.Item(ast.InternedTerm("method"), ast.StringTerm(method)),
 		ast.Item(ast.InternedTerm("caller"), callerTerm(caller)),
 		ast.Item(ast.InternedTerm("explain"), ast.BooleanTerm(explain)),
 	)
-	rs, err := sq.authz.Eval(ctx, rego.EvalParsedInput(input))
+	rs, err := sq.authz.Eval(ctx, rego.EvalParsedInput(input), rego.EvalMetrics(metrics.NoOp()))
 	if err != nil {
 		return false, fmt.Errorf("evaluate data.system.authz.allow: %w", err)
 	}
@@ -113,7 +130,7 @@ func defaultSystem(ctx context.Context, cfg SystemConfig) (*systemQuery, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &systemQuery{authz: pq, defined: true}, nil
+	return &systemQuery{authz: pq, defined: true, memo: &answerMemo{}}, nil
 }
 
 // prepareAuthz prepares data.system.authz.allow with data.system.config
