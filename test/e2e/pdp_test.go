@@ -39,6 +39,15 @@ type pdpProc struct {
 // answers).
 func startPDP(t *testing.T, wantReady bool, args ...string) *pdpProc {
 	t.Helper()
+	p := startProc(t, args...)
+	p.waitHTTP(t, map[bool]string{true: "/readyz", false: "/healthz"}[wantReady])
+	p.client = pdpv1.NewAuthorizationServiceClient(dial(t, p.grpcAddr))
+	return p
+}
+
+// startProc runs `pdp serve` like startPDP without waiting for it.
+func startProc(t *testing.T, args ...string) *pdpProc {
+	t.Helper()
 	addrs := freeAddrs(t, 2)
 	p := &pdpProc{grpcAddr: addrs[0], httpAddr: addrs[1], dataDir: t.TempDir(), log: &syncBuffer{}}
 	all := append([]string{"serve", "--grpc-addr", p.grpcAddr, "--http-addr", p.httpAddr,
@@ -52,8 +61,6 @@ func startPDP(t *testing.T, wantReady bool, args ...string) *pdpProc {
 	p.exited = make(chan error, 1)
 	go func() { p.exited <- p.cmd.Wait() }()
 	t.Cleanup(func() { p.stop(t) })
-	p.waitHTTP(t, map[bool]string{true: "/readyz", false: "/healthz"}[wantReady])
-	p.client = pdpv1.NewAuthorizationServiceClient(dial(t, p.grpcAddr))
 	return p
 }
 

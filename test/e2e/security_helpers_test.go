@@ -3,7 +3,6 @@ package e2e
 import (
 	"crypto/tls"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -43,25 +42,6 @@ func startTLSPDP(t *testing.T, args ...string) *tlsPDP {
 	s.pdpProc = startProc(t, all...)
 	s.waitTLS(t)
 	return s
-}
-
-// startProc runs `pdp serve` like startPDP without waiting for it.
-func startProc(t *testing.T, args ...string) *pdpProc {
-	t.Helper()
-	addrs := freeAddrs(t, 2)
-	p := &pdpProc{grpcAddr: addrs[0], httpAddr: addrs[1], dataDir: t.TempDir(), log: &syncBuffer{}}
-	all := append([]string{"serve", "--grpc-addr", p.grpcAddr, "--http-addr", p.httpAddr,
-		"--data-dir", p.dataDir, "--log-level", "debug"}, args...)
-	p.cmd = exec.Command(pdpBin, all...)
-	p.cmd.Dir = repoRoot()
-	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start pdp: %v", err)
-	}
-	p.exited = make(chan error, 1)
-	go func() { p.exited <- p.cmd.Wait() }()
-	t.Cleanup(func() { p.stop(t) })
-	return p
 }
 
 // identity issues a client certificate for id and returns its TLS config.
