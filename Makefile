@@ -44,6 +44,7 @@ deps:
 test: deps fmt-check check-generated
 	go test -race -timeout 20m ./...
 	go run ./cmd/pdp test --coverage --threshold 90 policies
+	go run ./cmd/pdp lint policies
 	go test -run '^$$' -fuzz FuzzToInput -fuzztime 15s ./internal/server
 	go test -run '^$$' -fuzz FuzzVerify -fuzztime 15s ./internal/authn
 
