@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 
 	"go.uber.org/goleak"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
 	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
@@ -24,35 +26,66 @@ type running struct {
 	client pdpv1.AuthorizationServiceClient
 	cancel context.CancelFunc
 	done   chan error
+	db     string // the audit database path
+}
+
+// launch options: a config mutation, the client's TLS (nil: plaintext) and
+// options of the app itself.
+type launch struct {
+	mutate func(*config.Config)
+	tls    *tls.Config
+	opts   []app.Option
 }
 
 // start builds the PDP in-process on free ports over the example bundle and
 // waits until it is ready.
-func start(tb testing.TB) *running {
+func start(tb testing.TB) *running { return launch{}.start(tb) }
+
+// startWith is start with mutate applied to the configuration and the
+// client dialling over tlsCfg (nil: plaintext).
+func startWith(tb testing.TB, mutate func(*config.Config), tlsCfg *tls.Config) *running {
+	return launch{mutate: mutate, tls: tlsCfg}.start(tb)
+}
+
+func (l launch) start(tb testing.TB) *running {
 	tb.Helper()
-	cfg := config.Default()
-	cfg.Server.GRPCAddr, cfg.Server.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.DataDir = tb.TempDir()
-	cfg.Bundle.Sources = []string{filepath.Join("..", "..", "bundles", "example")}
-	cfg = cfg.Complete()
-	if err := cfg.Validate(); err != nil {
-		tb.Fatal(err)
-	}
+	cfg := l.config(tb)
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler), l.opts...)
 	if err != nil {
+		cancel()
 		tb.Fatal(err)
 	}
-	r := &running{app: a, cancel: cancel, done: make(chan error, 1)}
+	r := &running{app: a, cancel: cancel, done: make(chan error, 1), db: cfg.Audit.DB}
 	go func() { r.done <- a.Run(ctx) }()
-	waitReady(tb, "http://"+a.HTTPAddr()+"/readyz")
-	conn, err := grpc.NewClient(a.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	creds, scheme := insecure.NewCredentials(), "http://"
+	if l.tls != nil {
+		creds, scheme = credentials.NewTLS(l.tls), "https://"
+	}
+	waitReady(tb, &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: l.tls}}, scheme+a.HTTPAddr()+"/readyz")
+	conn, err := grpc.NewClient(a.GRPCAddr(), grpc.WithTransportCredentials(creds))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { conn.Close() })
 	r.client = pdpv1.NewAuthorizationServiceClient(conn)
 	return r
+}
+
+func (l launch) config(tb testing.TB) config.Config {
+	tb.Helper()
+	cfg := config.Default()
+	cfg.Server.GRPCAddr, cfg.Server.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.DataDir = tb.TempDir()
+	cfg.Bundle.Sources = []string{filepath.Join("..", "..", "bundles", "example")}
+	if l.mutate != nil {
+		l.mutate(&cfg)
+	}
+	cfg = cfg.Complete()
+	if err := cfg.Validate(); err != nil {
+		tb.Fatal(err)
+	}
+	return cfg
 }
 
 func (r *running) stop(tb testing.TB) {
@@ -63,15 +96,13 @@ func (r *running) stop(tb testing.TB) {
 	}
 }
 
-func waitReady(tb testing.TB, url string) {
+func waitReady(tb testing.TB, client *http.Client, url string) {
 	tb.Helper()
-	client := &http.Client{Timeout: time.Second}
+	defer client.CloseIdleConnections()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		resp, err := client.Get(url)
-		if err == nil {
+		if resp, err := client.Get(url); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				client.CloseIdleConnections()
 				return
 			}
 		}

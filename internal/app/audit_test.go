@@ -3,12 +3,10 @@ package app_test
 import (
 	"context"
 	"crypto/ed25519"
-	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/pdp-project/pdp/internal/app"
 	"github.com/pdp-project/pdp/internal/audit"
 	"github.com/pdp-project/pdp/internal/audit/audittest"
 	"github.com/pdp-project/pdp/internal/audit/sqlite"
@@ -32,24 +30,9 @@ func TestAuditRetentionAndShutdownCheckpoint(t *testing.T) {
 	}
 	appendTo(t, sqlite.Options{Path: db, Signer: audit.NewSigner(key)}, old)
 
-	cfg := config.Default()
-	cfg.Server.GRPCAddr, cfg.Server.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.DataDir, cfg.Audit.Retention = dir, 24*time.Hour
-	cfg.Bundle.Sources = []string{filepath.Join("..", "..", "bundles", "example")}
-	cfg = cfg.Complete()
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	waitReady(t, "http://"+a.HTTPAddr()+"/readyz")
+	r := startWith(t, func(c *config.Config) { c.DataDir, c.Audit.Retention = dir, 24*time.Hour }, nil)
 	waitPruned(t, db)
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	r.stop(t)
 
 	s, err := sqlite.Open(context.Background(), sqlite.Options{Path: db})
 	if err != nil {

@@ -3,20 +3,12 @@ package app_test
 import (
 	"context"
 	"crypto/tls"
-	"log/slog"
-	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
-	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
-	"github.com/pdp-project/pdp/internal/app"
 	"github.com/pdp-project/pdp/internal/authn/authntest"
 	"github.com/pdp-project/pdp/internal/config"
 )
@@ -56,55 +48,6 @@ func (s *secure) token(tb testing.TB) string {
 	return s.keys.Sign(tb, "RS256", authntest.RSAKid, map[string]any{
 		"sub": "alice", "iss": "https://idp.test", "aud": "pdp", "exp": time.Now().Add(time.Hour).Unix(),
 	}, nil)
-}
-
-// startWith builds the PDP in-process like start, with mutate applied to
-// the configuration and the client dialling over tlsCfg (nil: plaintext).
-func startWith(tb testing.TB, mutate func(*config.Config), tlsCfg *tls.Config) *running {
-	tb.Helper()
-	cfg := config.Default()
-	cfg.Server.GRPCAddr, cfg.Server.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.DataDir = tb.TempDir()
-	cfg.Bundle.Sources = []string{filepath.Join("..", "..", "bundles", "example")}
-	mutate(&cfg)
-	cfg = cfg.Complete()
-	if err := cfg.Validate(); err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		cancel()
-		tb.Fatal(err)
-	}
-	r := &running{app: a, cancel: cancel, done: make(chan error, 1)}
-	go func() { r.done <- a.Run(ctx) }()
-	creds, scheme := insecure.NewCredentials(), "http://"
-	if tlsCfg != nil {
-		creds, scheme = credentials.NewTLS(tlsCfg), "https://"
-	}
-	waitReadyWith(tb, &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: tlsCfg}}, scheme+a.HTTPAddr()+"/readyz")
-	conn, err := grpc.NewClient(a.GRPCAddr(), grpc.WithTransportCredentials(creds))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { conn.Close() })
-	r.client = pdpv1.NewAuthorizationServiceClient(conn)
-	return r
-}
-
-func waitReadyWith(tb testing.TB, client *http.Client, url string) {
-	tb.Helper()
-	defer client.CloseIdleConnections()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if resp, err := client.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-	}
-	tb.Fatalf("%s not ready after 30s", url)
 }
 
 // TestRateLimit: over --rate-burst calls in a burst, a caller gets

@@ -2,47 +2,22 @@ package app_test
 
 import (
 	"context"
-	"log/slog"
-	"path/filepath"
 	"testing"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
-	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
 	"github.com/pdp-project/pdp/internal/app"
 	"github.com/pdp-project/pdp/internal/audit/sqlite"
-	"github.com/pdp-project/pdp/internal/config"
 	"github.com/pdp-project/pdp/internal/decision"
 )
 
 // startTelemetry is start with app options; it returns the audit database path.
 func startTelemetry(tb testing.TB, opts ...app.Option) (*running, string) {
 	tb.Helper()
-	cfg := config.Default()
-	cfg.Server.GRPCAddr, cfg.Server.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.DataDir = tb.TempDir()
-	cfg.Bundle.Sources = []string{filepath.Join("..", "..", "bundles", "example")}
-	cfg = cfg.Complete()
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler), opts...)
-	if err != nil {
-		cancel()
-		tb.Fatal(err)
-	}
-	r := &running{app: a, cancel: cancel, done: make(chan error, 1)}
-	go func() { r.done <- a.Run(ctx) }()
-	waitReady(tb, "http://"+a.HTTPAddr()+"/readyz")
-	conn, err := grpc.NewClient(a.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { conn.Close() })
-	r.client = pdpv1.NewAuthorizationServiceClient(conn)
-	return r, cfg.Audit.DB
+	r := launch{opts: opts}.start(tb)
+	return r, r.db
 }
 
 // TestOneTracePerCheck: each Check is one trace whose server span has the
