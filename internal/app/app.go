@@ -105,10 +105,11 @@ func (a *App) buildServers(context.Context) error {
 	if err != nil {
 		return err
 	}
+	guard := httpGuard{authz: a.authorizer(), limiter: a.limiter(), log: a.log}
 	a.grpc = server.NewGRPC(server.GRPCOptions{Checker: svc, Logger: a.log, Creds: creds,
-		Authorizer: a.authorizer(), Limiter: a.limiter(), StatsHandler: a.statsHandler()})
+		Authorizer: guard.authz, Limiter: guard.limiter, StatsHandler: a.statsHandler()})
 	a.registerAudit() // audit.go
-	handlers, err := a.mountMetrics(a.interop(svc))
+	handlers, err := a.mountMetrics(a.interop(svc, guard))
 	if err != nil {
 		return err
 	}

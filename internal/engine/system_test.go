@@ -31,6 +31,8 @@ func TestDefaultSystemAuthz(t *testing.T) {
 		{"check by anonymous", checkMethod, "", false, true},
 		{"batch by service", "/pdp.v1.AuthorizationService/CheckBatch", "spiffe://x/svc", false, true},
 		{"ext_authz", "/envoy.service.auth.v3.Authorization/Check", "svc", false, true},
+		{"authzen by anonymous", "/access/v1/evaluation", "", false, true},
+		{"authzen search by local", "/access/v1/search/resource", "local", false, true},
 		{"audit by auditor", auditMethod, "spiffe://x/auditor", false, true},
 		{"audit by local auditor", "/pdp.v1.AuditService/VerifyTrail", "local", false, true},
 		{"audit by other", auditMethod, "spiffe://x/svc", false, false},

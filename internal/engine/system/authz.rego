@@ -9,7 +9,7 @@ package system.authz
 
 default allow := false
 
-# Decisions (Check, CheckBatch, Envoy ext_authz) for every caller the
+# Decisions (Check, CheckBatch, Envoy ext_authz, AuthZEN) for every caller the
 # transport let in: with --tls-client-ca only verified certificates get this
 # far; plaintext is loopback-only unless --insecure. Anonymous callers (TLS
 # without a client CA, or --insecure) may ask for decisions, nothing else.
@@ -34,3 +34,6 @@ allow if {
 decision_method if startswith(input.method, "/pdp.v1.AuthorizationService/")
 
 decision_method if input.method == "/envoy.service.auth.v3.Authorization/Check"
+
+# The AuthZEN evaluation and search endpoints of the HTTP port.
+decision_method if startswith(input.method, "/access/v1/")

@@ -41,6 +41,11 @@ type Options struct {
 	// CandidatesPolicy is the entrypoint that lists search candidates;
 	// empty means DefaultCandidatesPolicy.
 	CandidatesPolicy string
+	// Guard admits a request to an evaluation or search endpoint, given
+	// the request's path and caller (the rate limit and the system policy
+	// of the gRPC port); a coded error refuses it (403, 429). Nil admits
+	// every request. The discovery document is never guarded.
+	Guard func(ctx context.Context, path, caller string) error
 }
 
 // API is the set of AuthZEN handlers.
@@ -49,12 +54,13 @@ type API struct {
 	log        *slog.Logger
 	publicURL  string
 	caller     func(r *http.Request) string
+	guard      func(ctx context.Context, path, caller string) error
 	candidates string
 }
 
 // New builds the AuthZEN handlers from opts.
 func New(opts Options) *API {
-	a := &API{dec: opts.Decider, log: opts.Logger, caller: opts.Caller,
+	a := &API{dec: opts.Decider, log: opts.Logger, caller: opts.Caller, guard: opts.Guard,
 		publicURL: strings.TrimSuffix(opts.PublicURL, "/"), candidates: opts.CandidatesPolicy}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -85,11 +91,11 @@ const (
 // server.HTTPOptions.Handlers.
 func (a *API) Handlers() map[string]http.Handler {
 	return map[string]http.Handler{
-		"POST " + PathEvaluation:     a.wrap(a.evaluation),
-		"POST " + PathEvaluations:    a.wrap(a.evaluations),
-		"POST " + PathSearchSubject:  a.wrap(a.search(searchSubject)),
-		"POST " + PathSearchResource: a.wrap(a.search(searchResource)),
-		"POST " + PathSearchAction:   a.wrap(a.search(searchAction)),
+		"POST " + PathEvaluation:     a.wrap(a.guarded(a.evaluation)),
+		"POST " + PathEvaluations:    a.wrap(a.guarded(a.evaluations)),
+		"POST " + PathSearchSubject:  a.wrap(a.guarded(a.search(searchSubject))),
+		"POST " + PathSearchResource: a.wrap(a.guarded(a.search(searchResource))),
+		"POST " + PathSearchAction:   a.wrap(a.guarded(a.search(searchAction))),
 		"GET " + PathDiscovery:       a.wrap(a.discovery),
 	}
 }
@@ -109,6 +115,19 @@ func (a *API) wrap(h handlerFunc) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, body)
 	})
+}
+
+// guarded runs h only for requests the guard admits.
+func (a *API) guarded(h handlerFunc) handlerFunc {
+	if a.guard == nil {
+		return h
+	}
+	return func(r *http.Request) (any, error) {
+		if err := a.guard(r.Context(), r.URL.Path, a.caller(r)); err != nil {
+			return nil, err
+		}
+		return h(r)
+	}
 }
 
 // call runs h; a panic is a bug: logged once with its stack, answered 500.
