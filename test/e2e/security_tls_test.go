@@ -102,8 +102,16 @@ func testExplainAccess(t *testing.T, s *tlsPDP) {
 	if _, err := s.client(t, authntest.Identity{URI: svcID}).Check(ctxT(t), req); status.Code(err) != codes.PermissionDenied {
 		t.Fatalf("explain by a service: %v, want PermissionDenied", err)
 	}
-	if _, err := s.client(t, authntest.Identity{DNS: authorID}).Check(ctxT(t), req); err != nil {
+	resp, err := s.client(t, authntest.Identity{DNS: authorID}).Check(ctxT(t), req)
+	if err != nil {
 		t.Fatalf("explain by a policy author: %v", err)
+	}
+	if !strings.Contains(resp.GetExplanation(), "by authz/decision") || !strings.Contains(resp.GetExplanation(), "decided by:") {
+		t.Fatalf("explanation for a policy author:\n%s", resp.GetExplanation())
+	}
+	plain := checkRequest("explainer")
+	if resp, err := s.client(t, authntest.Identity{URI: svcID}).Check(ctxT(t), plain); err != nil || resp.GetExplanation() != "" {
+		t.Fatalf("Check without explain: %v, explanation %q; want none", err, resp.GetExplanation())
 	}
 }
 
