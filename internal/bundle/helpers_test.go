@@ -3,7 +3,6 @@ package bundle_test
 import (
 	"archive/tar"
 	"compress/gzip"
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -63,21 +62,8 @@ func manifest(revision string) string {
 // it when the test ends, checking that Run returned.
 func start(t *testing.T, paths ...string) (*bundle.Manager, *engine.Engine) {
 	t.Helper()
-	eng := engine.New(engine.Options{})
-	m, err := bundle.NewManager(bundle.Options{Paths: paths, Activator: eng, Retry: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatalf("NewManager: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	return m, eng
+	m, eng := startOpts(t, bundle.Options{Paths: paths})
+	return m, eng.Engine
 }
 
 // waitFor polls cond until it holds or a deadline passes.

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 
 	"google.golang.org/grpc/codes"
@@ -21,22 +19,14 @@ func toStatus(log *slog.Logger, method string, err error) error {
 	if _, ok := status.FromError(err); ok {
 		return err
 	}
-	switch {
-	case errors.Is(err, context.Canceled):
-		return status.Error(codes.Canceled, "request canceled")
-	case errors.Is(err, context.DeadlineExceeded):
-		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
-	}
-	var e *pdp.Error
-	if !errors.As(err, &e) || e.Code == pdp.CodeInternal {
+	code, msg := pdp.Public(err)
+	switch code {
+	case pdp.CodeInternal:
 		log.Error("internal error", "method", method, "error", err)
-		return status.Error(codes.Internal, "internal error")
-	}
-	if e.Code == pdp.CodeUnavailable {
+	case pdp.CodeUnavailable:
 		log.Warn("unavailable", "method", method, "error", err)
-		return status.Error(codes.Unavailable, e.Msg)
 	}
-	return status.Error(grpcCode(e.Code), e.Error())
+	return status.Error(grpcCode(code), msg)
 }
 
 func grpcCode(c pdp.Code) codes.Code {
@@ -53,6 +43,10 @@ func grpcCode(c pdp.Code) codes.Code {
 		return codes.ResourceExhausted
 	case pdp.CodeUnavailable:
 		return codes.Unavailable
+	case pdp.CodeCanceled:
+		return codes.Canceled
+	case pdp.CodeDeadlineExceeded:
+		return codes.DeadlineExceeded
 	default:
 		return codes.Internal
 	}

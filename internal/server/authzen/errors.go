@@ -1,9 +1,7 @@
 package authzen
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 
 	"github.com/pdp-project/pdp/internal/pdp"
@@ -23,22 +21,14 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (a *API) status(r *http.Request, err error) (int, string) {
-	switch {
-	case errors.Is(err, context.Canceled):
-		return 499, "request canceled"
-	case errors.Is(err, context.DeadlineExceeded):
-		return http.StatusGatewayTimeout, "deadline exceeded"
-	}
-	var e *pdp.Error
-	if !errors.As(err, &e) || e.Code == pdp.CodeInternal {
+	code, msg := pdp.Public(err)
+	switch code {
+	case pdp.CodeInternal:
 		a.log.Error("internal error", "path", r.URL.Path, "error", err)
-		return http.StatusInternalServerError, "internal error"
-	}
-	if e.Code == pdp.CodeUnavailable {
+	case pdp.CodeUnavailable:
 		a.log.Warn("unavailable", "path", r.URL.Path, "error", err)
-		return http.StatusServiceUnavailable, e.Msg
 	}
-	return httpCode(e.Code), e.Error()
+	return httpCode(code), msg
 }
 
 func httpCode(c pdp.Code) int {
@@ -53,6 +43,12 @@ func httpCode(c pdp.Code) int {
 		return http.StatusTooManyRequests
 	case codeNotImplemented:
 		return http.StatusNotImplemented
+	case pdp.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	case pdp.CodeCanceled:
+		return 499 // client closed request
+	case pdp.CodeDeadlineExceeded:
+		return http.StatusGatewayTimeout
 	default:
 		return http.StatusInternalServerError
 	}
