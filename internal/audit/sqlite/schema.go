@@ -41,42 +41,52 @@ CREATE INDEX IF NOT EXISTS decisions_resource ON decisions (resource_type, resou
 -- decision_id is indexed by its UNIQUE constraint.
 `
 
-// migrate brings the database at db to SchemaVersion in one transaction.
+// migrate brings the database at db to SchemaVersion, one version per
+// transaction.
 func migrate(ctx context.Context, db *sql.DB) error {
-	if err := migrateV1(ctx, db); err != nil {
-		return err
+	steps := []func(context.Context, *sql.Tx) error{
+		func(ctx context.Context, tx *sql.Tx) error { return exec(ctx, tx, "create schema", Schema) },
+		migrateV2,      // schema_v2.go
+		addTraceColumn, // schema_v3.go
 	}
-	if err := addTraceColumn(ctx, db); err != nil { // schema_v3.go
-		return err
+	for i, apply := range steps {
+		if err := upgrade(ctx, db, i+1, apply); err != nil {
+			return err
+		}
 	}
-	if err := migrateV2(ctx, db); err != nil {
-		return err
-	}
-	return migrateV3(ctx, db)
+	return nil
 }
 
-// migrateV1 creates the version 1 table on an empty database.
-func migrateV1(ctx context.Context, db *sql.DB) error {
+// upgrade runs apply in one transaction when the database is older than
+// version, and records version with it.
+func upgrade(ctx context.Context, db *sql.DB, version int, apply func(context.Context, *sql.Tx) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin migration: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	var version int
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+	var current int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	switch {
-	case version > SchemaVersion:
-		return fmt.Errorf("audit database schema version %d is newer than this binary supports (%d)", version, SchemaVersion)
-	case version >= 1:
+	case current > SchemaVersion:
+		return fmt.Errorf("audit database schema version %d is newer than this binary supports (%d)", current, SchemaVersion)
+	case current >= version:
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, Schema); err != nil {
-		return fmt.Errorf("create schema: %w", err)
+	if err := apply(ctx, tx); err != nil {
+		return err
 	}
-	if _, err := tx.ExecContext(ctx, "PRAGMA user_version = 1"); err != nil {
-		return fmt.Errorf("set schema version: %w", err)
+	if err := exec(ctx, tx, "set schema version", fmt.Sprintf("PRAGMA user_version = %d", version)); err != nil {
+		return err
 	}
 	return tx.Commit()
+}
+
+func exec(ctx context.Context, tx *sql.Tx, what, stmt string) error {
+	if _, err := tx.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }

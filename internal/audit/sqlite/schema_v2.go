@@ -33,30 +33,19 @@ CREATE INDEX IF NOT EXISTS decisions_allow ON decisions (allow, time);
 `
 
 // migrateV2 raises a version 1 database to 2 and seals its existing rows
-// into a chain, in one transaction.
-func migrateV2(ctx context.Context, db *sql.DB) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin migration: %w", err)
+// into a chain. Sealing reads every column, so the version 3 column comes
+// first (that is why a fresh database has trace_id before masked).
+func migrateV2(ctx context.Context, tx *sql.Tx) error {
+	if err := addTraceColumn(ctx, tx); err != nil {
+		return err
 	}
-	defer func() { _ = tx.Rollback() }()
-	var version int
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if version >= 2 {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, SchemaV2); err != nil {
-		return fmt.Errorf("migrate schema to version 2: %w", err)
+	if err := exec(ctx, tx, "migrate schema to version 2", SchemaV2); err != nil {
+		return err
 	}
 	if err := sealExisting(ctx, tx); err != nil {
 		return fmt.Errorf("seal version 1 records: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, "PRAGMA user_version = 2"); err != nil {
-		return fmt.Errorf("set schema version: %w", err)
-	}
-	return tx.Commit()
+	return nil
 }
 
 // sealExisting computes the chain over the rows a version 1 database holds.
