@@ -4,14 +4,10 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
@@ -112,9 +108,9 @@ type remoteTrail struct {
 }
 
 func dialTrail(addr string, timeout time.Duration) (*remoteTrail, error) {
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := dial(addr)
 	if err != nil {
-		return nil, usagef("--addr %q: %v", addr, err)
+		return nil, err
 	}
 	return &remoteTrail{conn: conn, client: pdpv1.NewAuditServiceClient(conn), timeout: timeout}, nil
 }
@@ -124,7 +120,7 @@ func (t *remoteTrail) query(ctx context.Context, f audit.Filter, p audit.Page) (
 	defer cancel()
 	resp, err := t.client.QueryDecisions(ctx, queryToProto(f, p))
 	if err != nil {
-		return nil, "", callError("query", err)
+		return nil, "", callError("audit query", err)
 	}
 	out := make([]audit.Entry, len(resp.GetRecords()))
 	for i, r := range resp.GetRecords() {
@@ -152,7 +148,7 @@ func (t *remoteTrail) get(ctx context.Context, id string) (audit.Entry, error) {
 	defer cancel()
 	resp, err := t.client.GetDecision(ctx, &pdpv1.GetDecisionRequest{DecisionId: id})
 	if err != nil {
-		return audit.Entry{}, callError("show", err)
+		return audit.Entry{}, callError("audit show", err)
 	}
 	return server.RecordFromProto(resp.GetRecord()), nil
 }
@@ -160,7 +156,7 @@ func (t *remoteTrail) get(ctx context.Context, id string) (audit.Entry, error) {
 func (t *remoteTrail) verify(ctx context.Context) (audit.Report, error) {
 	resp, err := t.client.VerifyTrail(ctx, &pdpv1.VerifyTrailRequest{})
 	if err != nil {
-		return audit.Report{}, callError("verify", err)
+		return audit.Report{}, callError("audit verify", err)
 	}
 	rep := audit.Report{Records: resp.GetRecords(), Checkpoints: int(resp.GetCheckpoints()),
 		FirstSeq: resp.GetFirstSeq(), LastSeq: resp.GetLastSeq()}
@@ -173,7 +169,7 @@ func (t *remoteTrail) verify(ctx context.Context) (audit.Report, error) {
 func (t *remoteTrail) tail(ctx context.Context, after int64, fn func(audit.Entry) error) error {
 	stream, err := t.client.TailDecisions(ctx, &pdpv1.TailDecisionsRequest{AfterSeq: after})
 	if err != nil {
-		return callError("tail", err)
+		return callError("audit tail", err)
 	}
 	for {
 		resp, err := stream.Recv()
@@ -181,7 +177,7 @@ func (t *remoteTrail) tail(ctx context.Context, after int64, fn func(audit.Entry
 			return nil
 		}
 		if err != nil {
-			return callError("tail", err)
+			return callError("audit tail", err)
 		}
 		if err := fn(server.RecordFromProto(resp.GetRecord())); err != nil {
 			return err
@@ -190,14 +186,3 @@ func (t *remoteTrail) tail(ctx context.Context, after int64, fn func(audit.Entry
 }
 
 func (t *remoteTrail) close() error { return t.conn.Close() }
-
-// callError turns a gRPC status into a command error; InvalidArgument is
-// the user's mistake (exit 2).
-func callError(what string, err error) error {
-	st := status.Convert(err)
-	err = fmt.Errorf("audit %s: %s: %s", what, st.Code(), st.Message())
-	if st.Code() == codes.InvalidArgument {
-		return usageError{err}
-	}
-	return err
-}

@@ -7,10 +7,6 @@ import (
 	"io"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
@@ -52,21 +48,16 @@ func readCheckRequest(r io.Reader) (*pdpv1.CheckRequest, error) {
 }
 
 func callCheck(ctx context.Context, addr string, timeout time.Duration, req *pdpv1.CheckRequest) (*pdpv1.CheckResponse, error) {
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := dial(addr)
 	if err != nil {
-		return nil, usagef("--addr %q: %v", addr, err)
+		return nil, err
 	}
 	defer conn.Close()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	resp, err := pdpv1.NewAuthorizationServiceClient(conn).Check(ctx, req)
 	if err != nil {
-		st := status.Convert(err)
-		err = fmt.Errorf("check: %s: %s", st.Code(), st.Message())
-		if st.Code() == codes.InvalidArgument {
-			return nil, usageError{err}
-		}
-		return nil, err
+		return nil, callError("check", err)
 	}
 	return resp, nil
 }
