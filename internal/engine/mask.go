@@ -43,7 +43,7 @@ func (e *Engine) MaskOps(ctx context.Context, event map[string]any) ([]pdp.MaskO
 	if set == nil || set.mask == nil {
 		return nil, false, nil
 	}
-	value, err := ast.InterfaceToValue(event)
+	value, err := inputValue(event)
 	if err != nil {
 		return nil, true, fmt.Errorf("mask input: %w", err)
 	}
