@@ -76,9 +76,10 @@ func jsonValue(v, empty any) (any, error) {
 	return out, nil
 }
 
-// Seal returns the hash of r at position seq after a record hashed prev:
-// hex(SHA-256(prev || JCS(Document(seq, r)))), prev as its 64 hex digits.
-func Seal(prev string, seq int64, r pdp.Record) (string, error) {
+// sealDocument is Seal the long way, by Document and Canonical: the
+// definition of the hash, and the path for values the direct encoder of
+// Seal does not handle itself.
+func sealDocument(prev string, seq int64, r pdp.Record) (string, error) {
 	doc, err := Document(seq, r)
 	if err != nil {
 		return "", fmt.Errorf("%w: decision %q: %v", ErrInvalidRecord, r.DecisionID, err)

@@ -90,14 +90,14 @@ func waitFor(t *testing.T, d time.Duration, cond func() bool) {
 func TestAuditStoreDown(t *testing.T) {
 	p := startPDP(t, true)
 	db := p.auditDB(t)
-	if _, err := db.Exec(`CREATE TRIGGER audit_down BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'audit down'); END`); err != nil {
+	if _, err := db.Exec(`CREATE TRIGGER stage.audit_down BEFORE INSERT ON decisions_pending BEGIN SELECT RAISE(ABORT, 'audit down'); END`); err != nil {
 		t.Fatal(err)
 	}
 	_, err := p.client.Check(ctxT(t), validRequest())
 	if status.Code(err) != codes.Unavailable {
 		t.Fatalf("Check with the audit store down: %v; want Unavailable", err)
 	}
-	if _, err := db.Exec(`DROP TRIGGER audit_down`); err != nil {
+	if _, err := db.Exec(`DROP TRIGGER stage.audit_down`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := p.client.Check(ctxT(t), validRequest()); err != nil {
@@ -123,7 +123,7 @@ func TestGracefulShutdown(t *testing.T) {
 	db := p.auditDB(t)
 	for _, id := range ids {
 		var n int
-		if err := db.QueryRow(`SELECT count(*) FROM decisions WHERE decision_id = ?`, id).Scan(&n); err != nil || n != 1 {
+		if err := db.QueryRow(`SELECT count(*) FROM main.decisions WHERE decision_id = ?`, id).Scan(&n); err != nil || n != 1 { // moved at shutdown
 			t.Errorf("decision %s: %d rows (%v)", id, n, err)
 		}
 	}

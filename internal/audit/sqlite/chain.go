@@ -32,18 +32,20 @@ func (s *Store) loadHead(ctx context.Context) error {
 	return nil
 }
 
-// dueCheckpoint writes a count checkpoint within tx when chain has moved
-// CheckpointEvery records past the last one.
+// dueCheckpoint stages a count checkpoint within tx (a stage transaction)
+// when chain has moved CheckpointEvery records past the last one.
 func (s *Store) dueCheckpoint(ctx context.Context, tx *sql.Tx, chain audit.Chain) (*audit.Checkpoint, error) {
 	if s.opts.Signer == nil || s.opts.CheckpointEvery <= 0 || chain.Seq-s.lastCP < int64(s.opts.CheckpointEvery) {
 		return nil, nil
 	}
 	cp := s.opts.Signer.Checkpoint(chain.Seq, chain.Hash, audit.CheckpointCount, s.opts.Clock())
-	return &cp, insertCheckpoint(ctx, tx, cp)
+	return &cp, insertCheckpoint(ctx, tx, "checkpoints_pending", cp)
 }
 
-func insertCheckpoint(ctx context.Context, tx *sql.Tx, cp audit.Checkpoint) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO checkpoints (`+checkpointColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
+// insertCheckpoint inserts cp into table: checkpoints in the trail,
+// checkpoints_pending in the stage.
+func insertCheckpoint(ctx context.Context, tx *sql.Tx, table string, cp audit.Checkpoint) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (`+checkpointColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
 		cp.Seq, cp.Hash, cp.Time.UTC().Format(audit.TimeFormat), cp.Kind, cp.PublicKey, cp.Signature)
 	if err != nil {
 		return fmt.Errorf("insert checkpoint: %w", err)
@@ -76,14 +78,31 @@ func (s *Store) Checkpoint(ctx context.Context, kind string) (audit.Checkpoint, 
 		return audit.Checkpoint{}, false, nil
 	}
 	cp := s.opts.Signer.Checkpoint(s.chain.Seq, s.chain.Hash, kind, s.opts.Clock())
-	if err := s.inTx(ctx, func(tx *sql.Tx) error { return insertCheckpoint(ctx, tx, cp) }); err != nil {
+	if err := s.writeTrail(ctx, func(tx *sql.Tx) error { return insertCheckpoint(ctx, tx, "checkpoints", cp) }); err != nil {
 		return cp, false, err
 	}
 	return cp, true, s.checkpointed(&cp)
 }
 
-func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+// writeTrail moves what is staged, then runs fn in a transaction on the
+// trail, so that the trail's checkpoints stay in seq order. s.mu is held.
+func (s *Store) writeTrail(ctx context.Context, fn func(*sql.Tx) error) error {
+	if err := s.flush(ctx); err != nil {
+		return err
+	}
+	s.moveMu.Lock()
+	defer s.moveMu.Unlock()
+	return inTx(ctx, s.db, fn)
+}
+
+// beginner is a *sql.DB or a *sql.Conn.
+type beginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+// inTx runs fn in a transaction on db and commits it.
+func inTx(ctx context.Context, db beginner, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin audit transaction: %w", err)
 	}
@@ -105,6 +124,9 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	defer s.mu.Unlock()
 	if s.opts.Signer == nil {
 		return 0, errors.New("audit retention: no signing key")
+	}
+	if err := s.flush(ctx); err != nil {
+		return 0, err
 	}
 	var cut int64
 	err := s.db.QueryRowContext(ctx, `SELECT seq - 1 FROM decisions WHERE time >= ? ORDER BY seq LIMIT 1`,
@@ -129,8 +151,8 @@ func (s *Store) cutAt(ctx context.Context, cut int64) (int64, error) {
 	}
 	cp := s.opts.Signer.Checkpoint(cut, hash, audit.CheckpointRetention, s.opts.Clock())
 	var n int64
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := insertCheckpoint(ctx, tx, cp); err != nil {
+	err = s.writeTrail(ctx, func(tx *sql.Tx) error {
+		if err := insertCheckpoint(ctx, tx, "checkpoints", cp); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM decisions WHERE seq <= ?`, cut)
@@ -149,6 +171,9 @@ func (s *Store) cutAt(ctx context.Context, cut int64) (int64, error) {
 
 // Checkpoints returns every checkpoint, oldest first.
 func (s *Store) Checkpoints(ctx context.Context) ([]audit.Checkpoint, error) {
+	if err := s.flushPending(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := s.read.QueryContext(ctx, `SELECT `+checkpointColumns+` FROM checkpoints ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("read checkpoints: %w", err)
@@ -172,6 +197,9 @@ func (s *Store) Checkpoints(ctx context.Context) ([]audit.Checkpoint, error) {
 // Entries calls fn for every record with seq > after, in ascending order,
 // reading in chunks so that memory stays flat.
 func (s *Store) Entries(ctx context.Context, after int64, fn func(audit.Entry) error) error {
+	if err := s.flushPending(ctx); err != nil {
+		return err
+	}
 	for {
 		chunk, err := readAfter(ctx, s.read, after, entriesChunk)
 		if err != nil || len(chunk) == 0 {
@@ -191,11 +219,17 @@ const entriesChunk = 500
 // After returns up to limit records with seq > after, oldest first (for
 // following the trail).
 func (s *Store) After(ctx context.Context, after int64, limit int) ([]audit.Entry, error) {
+	if err := s.flushPending(ctx); err != nil {
+		return nil, err
+	}
 	return readAfter(ctx, s.read, after, limit)
 }
 
 // Head returns the sequence number of the newest record (0 when none).
 func (s *Store) Head(ctx context.Context) (int64, error) {
+	if err := s.flushPending(ctx); err != nil {
+		return 0, err
+	}
 	var seq int64
 	err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM decisions`).Scan(&seq)
 	return seq, err

@@ -36,6 +36,7 @@ func chainedStore(t *testing.T, n int) (*sqlite.Store, string) {
 			t.Fatal(err)
 		}
 	}
+	flush(t, s) // the tests tamper with decisions directly
 	return s, path
 }
 

@@ -18,6 +18,9 @@ func (s *Store) Query(ctx context.Context, f audit.Filter, p audit.Page) ([]audi
 	if err != nil {
 		return nil, "", err
 	}
+	if err := s.flushPending(ctx); err != nil {
+		return nil, "", err
+	}
 	where, args := whereClause(f, cur)
 	limit := p.Limit()
 	q := `SELECT ` + columns + ` FROM decisions` + where + ` ORDER BY time DESC, seq DESC LIMIT ?`

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/pdp-project/pdp/internal/audit"
@@ -16,16 +18,17 @@ import (
 const columns = `seq, prev_hash, hash, decision_id, time, caller, subject_type, subject_id, resource_type, resource_id,
   action, allow, reasons, obligations, input, bundle_revision, entrypoint, cache_hit, latency_us, error, masked, mask_error, trace_id`
 
-const insertSQL = `INSERT INTO decisions (` + columns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertSQL = `INSERT INTO decisions_pending (` + columns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const selectSQL = `SELECT ` + columns + ` FROM decisions WHERE decision_id = ?`
 
 const afterSQL = `SELECT ` + columns + ` FROM decisions WHERE seq > ? ORDER BY seq LIMIT ?`
 
-// Append seals recs into the hash chain and inserts them in one
-// transaction, with a checkpoint when one is due. Every record is encoded
-// before the transaction starts; one that cannot be fails the call with an
-// error wrapping audit.ErrInvalidRecord.
+// Append seals recs into the hash chain and commits them to the stage in
+// one transaction, with a checkpoint when one is due; the mover takes them
+// into decisions later (see StagePath). Every record is encoded before the
+// transaction starts; one that cannot be fails the call with an error
+// wrapping audit.ErrInvalidRecord.
 func (s *Store) Append(ctx context.Context, recs []pdp.Record) error {
 	if len(recs) == 0 {
 		return nil
@@ -36,28 +39,78 @@ func (s *Store) Append(ctx context.Context, recs []pdp.Record) error {
 	if err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	var cp *audit.Checkpoint
+	err = inTx(ctx, s.stage, func(tx *sql.Tx) error {
+		if err := s.checkUnique(ctx, tx, recs); err != nil {
+			return err
+		}
+		if err := insertRows(ctx, tx.StmtContext(ctx, s.insert), recs, rows); err != nil {
+			return err
+		}
+		cp, err = s.dueCheckpoint(ctx, tx, chain)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("begin audit transaction: %w", err)
+		return err
 	}
-	defer func() { _ = tx.Rollback() }()
-	stmt := tx.StmtContext(ctx, s.insert)
+	s.chain = chain
+	s.maxID = max(s.maxID, slices.MaxFunc(recs, byID).DecisionID)
+	s.staged(len(rows))
+	return s.checkpointed(cp)
+}
+
+func insertRows(ctx context.Context, stmt *sql.Stmt, recs []pdp.Record, rows [][]any) error {
 	for i, row := range rows {
 		if _, err := stmt.ExecContext(ctx, row...); err != nil {
 			return fmt.Errorf("insert decision %q: %w", recs[i].DecisionID, err)
 		}
 	}
-	cp, err := s.dueCheckpoint(ctx, tx, chain)
-	if err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit audit transaction: %w", err)
-	}
-	s.chain = chain
-	s.checkpointed(cp)
 	return nil
 }
+
+// checkUnique refuses a decision id that the trail or the stage holds or
+// that recs repeat. Decision ids are UUIDv7, ordered by time, so a commit
+// whose ids are distinct and all above the highest the store has held
+// (s.maxID) needs no lookup; any other is looked up.
+func (s *Store) checkUnique(ctx context.Context, tx *sql.Tx, recs []pdp.Record) error {
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.DecisionID
+	}
+	slices.Sort(ids)
+	for i := 1; i < len(ids); i++ {
+		if ids[i] == ids[i-1] {
+			return fmt.Errorf("decision %q: duplicate decision id", ids[i])
+		}
+	}
+	if ids[0] > s.maxID {
+		return nil
+	}
+	list, _ := json.Marshal(ids)
+	for _, q := range []func() *sql.Row{
+		func() *sql.Row { return s.duplicate.QueryRowContext(ctx, string(list)) },
+		func() *sql.Row { return tx.QueryRowContext(ctx, stagedDuplicateSQL, string(list)) },
+	} {
+		if err := noDuplicate(q()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func noDuplicate(row *sql.Row) error {
+	var dup string
+	err := row.Scan(&dup)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("check decision ids: %w", err)
+	}
+	return fmt.Errorf("decision %q: duplicate decision id", dup)
+}
+
+func byID(a, b pdp.Record) int { return strings.Compare(a.DecisionID, b.DecisionID) }
 
 // seal assigns sequence numbers and hashes after the current head and
 // encodes the rows; the head moves only once the transaction commits.
@@ -131,6 +184,9 @@ func (s *Store) Get(ctx context.Context, decisionID string) (pdp.Record, error) 
 
 // GetEntry returns the record of decisionID with its place in the chain.
 func (s *Store) GetEntry(ctx context.Context, decisionID string) (audit.Entry, error) {
+	if err := s.flushPending(ctx); err != nil {
+		return audit.Entry{}, err
+	}
 	e, err := scan(s.read.QueryRowContext(ctx, selectSQL, decisionID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return audit.Entry{}, fmt.Errorf("decision %q: %w", decisionID, audit.ErrNotFound)

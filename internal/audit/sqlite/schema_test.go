@@ -52,6 +52,7 @@ func TestRowsReadableWithSQL(t *testing.T) {
 	if err := s.Append(context.Background(), []pdp.Record{r}); err != nil {
 		t.Fatal(err)
 	}
+	flush(t, s)
 	var at, reasons, subject string
 	var allow, latency int
 	err := rawDB(t, path).QueryRowContext(context.Background(),
@@ -81,6 +82,7 @@ func TestTimeTextSortsInTimeOrder(t *testing.T) {
 	if err := s.Append(context.Background(), recs); err != nil {
 		t.Fatal(err)
 	}
+	flush(t, s)
 	rows, err := rawDB(t, path).QueryContext(context.Background(), `SELECT time FROM decisions ORDER BY time`)
 	if err != nil {
 		t.Fatal(err)
@@ -118,6 +120,7 @@ func TestReopenKeepsRecordsAndSequence(t *testing.T) {
 	if err := s.Append(context.Background(), second); err != nil {
 		t.Fatal(err)
 	}
+	flush(t, s)
 	var ids []string
 	rows, err := rawDB(t, path).QueryContext(context.Background(), `SELECT decision_id FROM decisions ORDER BY seq`)
 	if err != nil {

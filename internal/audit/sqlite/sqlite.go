@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -27,6 +28,14 @@ const busyTimeoutMS = 5000
 
 // readConns is the size of the read pool.
 const readConns = 4
+
+// moverCacheKiB is the page cache of the mover's connection (SQLite's
+// default is 2 MiB).
+const moverCacheKiB = 64 << 10
+
+// walCheckpointPages is the WAL size, in pages, that triggers a checkpoint
+// (SQLite's default is 1000).
+const walCheckpointPages = 8000
 
 // Options configure Open.
 type Options struct {
@@ -49,16 +58,31 @@ type Options struct {
 	Clock func() time.Time
 }
 
-// Store is an audit.Store backed by one SQLite file.
+// Store is an audit.Store backed by a SQLite file and its stage
+// (StagePath).
 type Store struct {
-	db     *sql.DB // the single writer connection
-	read   *sql.DB // readers; never write
-	insert *sql.Stmt
-	opts   Options
+	db        *sql.DB   // the trail's writer: migrations, checkpoints, retention
+	read      *sql.DB   // the trail's readers; never write
+	stage     *sql.DB   // the stage's single writer: every group commit
+	movers    *sql.DB   // the pool behind mover
+	mover     *sql.Conn // moves staged rows into the trail (pending.go)
+	insert    *sql.Stmt // into the stage
+	duplicate *sql.Stmt // duplicateSQL, on the readers
+	opts      Options
 
-	mu     sync.Mutex  // serialises writers; guards the fields below
+	mu     sync.Mutex  // serialises commits; guards the fields below
 	chain  audit.Chain // head of the hash chain as committed
 	lastCP int64       // seq of the newest checkpoint
+	maxID  string      // highest decision id the trail or the stage held
+
+	moveMu sync.Mutex // serialises writes to the trail; guards moved
+	moved  int64      // highest seq this process moved into the trail
+
+	unmoved   atomic.Int64  // rows this process staged that may not be moved yet
+	moveNow   chan struct{} // wakes the mover
+	stopMover chan struct{}
+	moverDone chan struct{}
+	closeOnce sync.Once
 }
 
 var _ audit.Store = (*Store)(nil)
@@ -86,23 +110,61 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 
 func open(ctx context.Context, path, sync string, opts Options) (*Store, error) {
 	s := &Store{opts: opts}
-	var err error
-	if s.db, err = openDB(ctx, dsn(path, sync, false), 1); err != nil {
-		return nil, err
-	}
-	if err = migrate(ctx, s.db); err == nil {
-		s.read, err = openDB(ctx, dsn(path, sync, true), readConns)
+	err := s.openTrail(ctx, path, sync)
+	if err == nil {
+		err = s.openStage(ctx, path, sync)
 	}
 	if err == nil {
-		s.insert, err = s.db.PrepareContext(ctx, insertSQL)
-	}
-	if err == nil {
-		err = s.loadHead(ctx)
+		err = s.recover(ctx)
 	}
 	if err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
+	s.startMover()
 	return s, nil
+}
+
+func (s *Store) openTrail(ctx context.Context, path, sync string) error {
+	var err error
+	if s.db, err = openDB(ctx, dsn(path, sync, connWriter), 1); err != nil {
+		return err
+	}
+	if err = migrate(ctx, s.db); err != nil {
+		return err
+	}
+	if s.read, err = openDB(ctx, dsn(path, sync, connReader), readConns); err != nil {
+		return err
+	}
+	s.duplicate, err = s.read.PrepareContext(ctx, duplicateSQL)
+	return err
+}
+
+func (s *Store) openStage(ctx context.Context, path, sync string) error {
+	var err error
+	if s.stage, err = openStage(ctx, StagePath(path), sync); err != nil {
+		return err
+	}
+	if s.insert, err = s.stage.PrepareContext(ctx, insertSQL); err != nil {
+		return err
+	}
+	s.movers, s.mover, err = openMover(ctx, dsn(path, sync, connMover), StagePath(path))
+	return err
+}
+
+// recover moves what a crash left staged, then reads the head of the chain.
+func (s *Store) recover(ctx context.Context) error {
+	if err := s.loadHead(ctx); err != nil {
+		return err
+	}
+	s.moved = s.chain.Seq
+	if err := s.flush(ctx); err != nil {
+		return err
+	}
+	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(decision_id), '') FROM decisions`).Scan(&s.maxID)
+	if err != nil {
+		return fmt.Errorf("read decision ids: %w", err)
+	}
+	return s.loadHead(ctx)
 }
 
 func syncMode(s string) (string, error) {
@@ -135,16 +197,33 @@ func prepareFile(path string) (string, error) {
 	return abs, f.Close()
 }
 
+// Kinds of connection, each with its own pragmas.
+type connKind int
+
+const (
+	connWriter connKind = iota // BEGIN IMMEDIATE: takes the write lock up front
+	connReader                 // query_only
+	connMover                  // deferred BEGIN, so that it locks the trail only, not the attached stage
+)
+
 // dsn builds a file: URI (so any path is safe) with the connection pragmas.
-func dsn(path, sync string, readOnly bool) string {
+func dsn(path, sync string, kind connKind) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous("+sync+")")
-	if readOnly {
+	switch kind {
+	case connReader:
 		q.Add("_pragma", "query_only(1)")
-	} else {
+	case connWriter:
 		q.Set("_txlock", "immediate")
+	case connMover:
+		// A move touches one leaf of every index per subject and resource
+		// it moves: keep them in memory rather than read them back, and let
+		// the WAL grow so that a checkpoint copies a page once for many
+		// moves.
+		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", moverCacheKiB))
+		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages))
 	}
 	return "file:" + (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath() + "?" + q.Encode()
 }
@@ -163,22 +242,40 @@ func openDB(ctx context.Context, dsn string, conns int) (*sql.DB, error) {
 }
 
 // Ping reports whether the store accepts writes: it takes the write lock
-// (BEGIN IMMEDIATE) and releases it.
+// (BEGIN IMMEDIATE) of the stage, where commits go, and of the trail, and
+// releases them.
 func (s *Store) Ping(ctx context.Context) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("audit database not writable: %w", err)
+	for _, db := range []*sql.DB{s.stage, s.db} {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("audit database not writable: %w", err)
+		}
+		if err := tx.Rollback(); err != nil {
+			return err
+		}
 	}
-	return tx.Rollback()
+	return nil
 }
 
-// Close closes the statement and both pools.
+// Close moves the staged rows into the trail, then closes every
+// connection. Calling it again is a no-op.
 func (s *Store) Close() error {
-	var errs []error
-	if s.insert != nil {
-		errs = append(errs, s.insert.Close())
+	var err error
+	s.closeOnce.Do(func() { err = s.close() })
+	return err
+}
+
+func (s *Store) close() error {
+	errs := []error{s.stopMoving()}
+	for _, stmt := range []*sql.Stmt{s.insert, s.duplicate} {
+		if stmt != nil {
+			errs = append(errs, stmt.Close())
+		}
 	}
-	for _, db := range []*sql.DB{s.read, s.db} {
+	if s.mover != nil {
+		errs = append(errs, s.mover.Close())
+	}
+	for _, db := range []*sql.DB{s.movers, s.stage, s.read, s.db} {
 		if db != nil {
 			errs = append(errs, db.Close())
 		}

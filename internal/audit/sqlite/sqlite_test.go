@@ -37,6 +37,15 @@ func openStore(t testing.TB, opts sqlite.Options) *sqlite.Store {
 
 // rawDB opens a second, independent connection to the store's file, as an
 // auditor's sqlite3 shell would.
+// flush moves s's pending rows into decisions, for tests that read the
+// table behind the store's back.
+func flush(t *testing.T, s *sqlite.Store) {
+	t.Helper()
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func rawDB(t *testing.T, path string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(5000)")
@@ -56,8 +65,8 @@ func TestWriterReportsStoreFailure(t *testing.T) {
 	s := openStore(t, sqlite.Options{Path: path})
 	w := audit.NewWriter(s, audit.WriterOptions{})
 	defer w.Close()
-	raw := rawDB(t, path)
-	exec(t, raw, `CREATE TRIGGER audit_down BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'audit down'); END`)
+	raw := rawDB(t, sqlite.StagePath(path))
+	exec(t, raw, `CREATE TRIGGER audit_down BEFORE INSERT ON decisions_pending BEGIN SELECT RAISE(ABORT, 'audit down'); END`)
 
 	recs := audittest.NewRecords(3)
 	err := w.Write(context.Background(), recs)

@@ -1,0 +1,246 @@
+package audit
+
+// The sealing algorithm as it stood before the direct encoder: Document,
+// the encoding/json round trip and Canonical over a map. It is kept here,
+// verbatim apart from names, as the oracle the fast Seal is compared to, so
+// that a change to the production primitives cannot also move the oracle.
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/pdp-project/pdp/internal/pdp"
+)
+
+func refSeal(prev string, seq int64, r pdp.Record) (string, error) {
+	doc, err := refDocument(seq, r)
+	if err != nil {
+		return "", fmt.Errorf("%w: decision %q: %v", ErrInvalidRecord, r.DecisionID, err)
+	}
+	canon, err := refCanonical(doc)
+	if err != nil {
+		return "", fmt.Errorf("%w: decision %q: %v", ErrInvalidRecord, r.DecisionID, err)
+	}
+	h := sha256.New()
+	h.Write([]byte(prev))
+	h.Write(canon)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func refDocument(seq int64, r pdp.Record) (map[string]any, error) {
+	reasons, err := refJSONValue(r.Reasons, []any{})
+	if err != nil {
+		return nil, fmt.Errorf("reasons: %w", err)
+	}
+	obligations, err := refJSONValue(r.Obligations, map[string]any{})
+	if err != nil {
+		return nil, fmt.Errorf("obligations: %w", err)
+	}
+	input, err := refJSONValue(r.Input, map[string]any{})
+	if err != nil {
+		return nil, fmt.Errorf("input: %w", err)
+	}
+	masked, _ := refJSONValue(r.Masked, []any{})
+	doc := map[string]any{
+		"seq": seq, "decision_id": r.DecisionID, "time": r.Time.UTC().Format(TimeFormat),
+		"caller": r.Caller, "subject_type": r.SubjectType, "subject_id": r.SubjectID,
+		"resource_type": r.ResourceType, "resource_id": r.ResourceID, "action": r.Action,
+		"allow": r.Allow, "reasons": reasons, "obligations": obligations, "input": input,
+		"bundle_revision": r.BundleRevision, "entrypoint": r.Entrypoint, "cache_hit": r.CacheHit,
+		"latency_us": r.Latency.Microseconds(), "error": r.Error, "masked": masked, "mask_error": r.MaskError,
+	}
+	if r.TraceID != "" {
+		doc["trace_id"] = r.TraceID
+	}
+	return doc, nil
+}
+
+func refJSONValue(v, empty any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return empty, nil
+	}
+	return out, nil
+}
+
+func refCanonical(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := refWriteCanonical(&buf, v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func refWriteCanonical(buf *bytes.Buffer, v any) error {
+	switch x := v.(type) {
+	case nil:
+		buf.WriteString("null")
+	case bool:
+		buf.WriteString(strconv.FormatBool(x))
+	case string:
+		refWriteString(buf, x)
+	case map[string]any:
+		return refWriteObject(buf, x)
+	case []any:
+		return refWriteArray(buf, len(x), func(i int) any { return x[i] })
+	case []string:
+		return refWriteArray(buf, len(x), func(i int) any { return x[i] })
+	default:
+		return refWriteNumber(buf, v)
+	}
+	return nil
+}
+
+func refWriteNumber(buf *bytes.Buffer, v any) error {
+	var f float64
+	switch x := v.(type) {
+	case float64:
+		f = x
+	case int:
+		f = float64(x)
+	case int64:
+		f = float64(x)
+	case json.Number:
+		var err error
+		if f, err = x.Float64(); err != nil {
+			return fmt.Errorf("jcs: number %q: %w", x, err)
+		}
+	default:
+		return fmt.Errorf("jcs: unsupported type %T", v)
+	}
+	s, err := refNumberString(f)
+	buf.WriteString(s)
+	return err
+}
+
+func refWriteArray(buf *bytes.Buffer, n int, at func(int) any) error {
+	buf.WriteByte('[')
+	for i := range n {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := refWriteCanonical(buf, at(i)); err != nil {
+			return err
+		}
+	}
+	buf.WriteByte(']')
+	return nil
+}
+
+func refWriteObject(buf *bytes.Buffer, m map[string]any) error {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, refCompareUTF16)
+	buf.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		refWriteString(buf, k)
+		buf.WriteByte(':')
+		if err := refWriteCanonical(buf, m[k]); err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	buf.WriteByte('}')
+	return nil
+}
+
+func refCompareUTF16(a, b string) int {
+	if !refBeyondE000(a) && !refBeyondE000(b) {
+		return strings.Compare(a, b)
+	}
+	return slices.Compare(utf16.Encode([]rune(a)), utf16.Encode([]rune(b)))
+}
+
+func refBeyondE000(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0xEE {
+			return true
+		}
+	}
+	return false
+}
+
+func refWriteString(buf *bytes.Buffer, s string) {
+	buf.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			buf.WriteString(`\"`)
+		case '\\':
+			buf.WriteString(`\\`)
+		case '\b':
+			buf.WriteString(`\b`)
+		case '\f':
+			buf.WriteString(`\f`)
+		case '\n':
+			buf.WriteString(`\n`)
+		case '\r':
+			buf.WriteString(`\r`)
+		case '\t':
+			buf.WriteString(`\t`)
+		default:
+			if r < 0x20 {
+				fmt.Fprintf(buf, `\u%04x`, r)
+			} else {
+				buf.WriteRune(r)
+			}
+		}
+	}
+	buf.WriteByte('"')
+}
+
+func refNumberString(f float64) (string, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "", fmt.Errorf("jcs: %v is not a JSON number", f)
+	}
+	if f == 0 {
+		return "0", nil
+	}
+	sign := ""
+	if f < 0 {
+		sign, f = "-", -f
+	}
+	mant, exp, _ := strings.Cut(strconv.FormatFloat(f, 'e', -1, 64), "e")
+	digits := strings.Replace(mant, ".", "", 1)
+	e, _ := strconv.Atoi(exp)
+	return sign + refESLayout(digits, e+1), nil
+}
+
+func refESLayout(digits string, n int) string {
+	k := len(digits)
+	switch {
+	case k <= n && n <= 21:
+		return digits + strings.Repeat("0", n-k)
+	case 0 < n && n <= 21:
+		return digits[:n] + "." + digits[n:]
+	case -6 < n && n <= 0:
+		return "0." + strings.Repeat("0", -n) + digits
+	}
+	out := digits[:1]
+	if k > 1 {
+		out += "." + digits[1:]
+	}
+	if n-1 >= 0 {
+		return out + "e+" + strconv.Itoa(n-1)
+	}
+	return out + "e-" + strconv.Itoa(1-n)
+}

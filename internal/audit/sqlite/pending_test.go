@@ -1,0 +1,199 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pdp-project/pdp/internal/audit"
+	"github.com/pdp-project/pdp/internal/audit/audittest"
+	"github.com/pdp-project/pdp/internal/audit/sqlite"
+	"github.com/pdp-project/pdp/internal/pdp"
+)
+
+// count returns the rows of table, read behind the store's back.
+func count(t *testing.T, db *sql.DB, table string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRowContext(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestAppendStagesThenMoverIndexes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.db")
+	s := openStore(t, sqlite.Options{Path: path})
+	raw, stage := rawDB(t, path), rawDB(t, sqlite.StagePath(path))
+	if err := s.Append(context.Background(), audittest.NewRecords(5)); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(t, raw, "decisions") + count(t, stage, "decisions_pending"); got != 5 {
+		t.Fatalf("rows in both tables = %d, want 5", got)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for count(t, raw, "decisions") < 5 {
+		if time.Now().After(deadline) {
+			t.Fatal("the mover did not move the pending rows into decisions")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := count(t, stage, "decisions_pending"); n != 0 {
+		t.Errorf("pending rows after the move = %d, want 0", n)
+	}
+}
+
+// TestPendingRowsSurviveACrash leaves rows pending in the file, as a
+// process killed between a commit and the move would, and opens it again.
+func TestPendingRowsSurviveACrash(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.db")
+	first := openStore(t, sqlite.Options{Path: path})
+	raw := rawDB(t, path)
+	recs := audittest.NewRecords(4)
+	if err := first.Append(context.Background(), recs[:2]); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, raw, `CREATE TRIGGER stuck BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'stuck'); END`)
+	if err := first.Append(context.Background(), recs[2:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Flush(context.Background()); err == nil || !strings.Contains(err.Error(), "stuck") {
+		t.Fatalf("Flush with decisions refusing rows = %v, want the trigger's error", err)
+	}
+	if _, err := first.Get(context.Background(), recs[3].DecisionID); err == nil {
+		t.Fatal("Get succeeded although the pending rows cannot be moved; want the error")
+	}
+	exec(t, raw, `DROP TRIGGER stuck`)
+
+	second := openStore(t, sqlite.Options{Path: path})
+	if n := count(t, rawDB(t, sqlite.StagePath(path)), "decisions_pending"); n != 0 {
+		t.Fatalf("pending rows after reopening = %d, want 0", n)
+	}
+	next := audittest.NewRecords(1)
+	if err := second.Append(context.Background(), next); err != nil {
+		t.Fatal(err)
+	}
+	got, err := second.GetEntry(context.Background(), next[0].DecisionID)
+	if err != nil || got.Seq != 5 {
+		t.Fatalf("GetEntry after reopening = seq %d, %v; want seq 5", got.Seq, err)
+	}
+	rep, err := audit.Verify(context.Background(), second, audit.VerifyOptions{})
+	if err != nil || rep.Break != nil || rep.Records != 5 {
+		t.Fatalf("Verify = %+v, %v; want 5 records and no break", rep, err)
+	}
+}
+
+func TestDuplicateOfAMovedRecordIsRejected(t *testing.T) {
+	s := openStore(t, sqlite.Options{})
+	r := audittest.NewRecord(0)
+	if err := s.Append(context.Background(), []pdp.Record{r}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Append(context.Background(), []pdp.Record{r}); err == nil {
+		t.Fatal("Append of a decision id already in decisions succeeded")
+	}
+}
+
+// TestReadsSeeStagedRows reads through every method right after an
+// Append, before any move could have run on its own.
+func TestReadsSeeStagedRows(t *testing.T) {
+	s := openStore(t, sqlite.Options{})
+	recs := audittest.NewRecords(3)
+	if err := s.Append(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	head, err := s.Head(context.Background())
+	if err != nil || head != 3 {
+		t.Errorf("Head = %d, %v; want 3", head, err)
+	}
+	after, err := s.After(context.Background(), 0, 10)
+	if err != nil || len(after) != 3 {
+		t.Errorf("After = %d entries, %v; want 3", len(after), err)
+	}
+	page, _, err := s.Query(context.Background(), audit.Filter{DecisionID: recs[2].DecisionID}, audit.Page{})
+	if err != nil || len(page) != 1 {
+		t.Errorf("Query by decision id = %d entries, %v; want 1", len(page), err)
+	}
+}
+
+// TestMovedRowsLeftStagedAreSkipped leaves rows in the stage that the trail
+// already holds, as a crash between a move and its clean-up would.
+func TestMovedRowsLeftStagedAreSkipped(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.db")
+	s := openStore(t, sqlite.Options{Path: path, Signer: testSigner(t), CheckpointEvery: 2})
+	if err := s.Append(context.Background(), audittest.NewRecords(3)); err != nil {
+		t.Fatal(err)
+	}
+	flush(t, s)
+	stage := rawDB(t, sqlite.StagePath(path))
+	exec(t, stage, `ATTACH DATABASE '`+path+`' AS trail;
+		INSERT INTO decisions_pending SELECT `+stageColumns+` FROM trail.decisions;
+		INSERT INTO checkpoints_pending SELECT seq, hash, time, kind, public_key, signature FROM trail.checkpoints;
+		DETACH DATABASE trail`)
+	if n := count(t, stage, "decisions_pending"); n != 3 {
+		t.Fatalf("staged copies = %d, want 3", n)
+	}
+	again := openStore(t, sqlite.Options{Path: path, Signer: testSigner(t), CheckpointEvery: 2})
+	raw := rawDB(t, path)
+	if n, m := count(t, raw, "decisions"), count(t, raw, "checkpoints"); n != 3 || m != 1 {
+		t.Fatalf("after reopening: %d records and %d checkpoints, want 3 and 1", n, m)
+	}
+	if n := count(t, stage, "decisions_pending") + count(t, stage, "checkpoints_pending"); n != 0 {
+		t.Errorf("stage rows after reopening = %d, want 0", n)
+	}
+	rep, err := audit.Verify(context.Background(), again, audit.VerifyOptions{})
+	if err != nil || rep.Break != nil || rep.Records != 3 {
+		t.Fatalf("Verify = %+v, %v; want 3 records and no break", rep, err)
+	}
+}
+
+// stageColumns lists the trail's columns in the stage's order.
+const stageColumns = `seq, decision_id, time, caller, subject_type, subject_id, resource_type, resource_id, action,
+  allow, reasons, obligations, input, bundle_revision, entrypoint, cache_hit, latency_us, error, trace_id, masked,
+  mask_error, prev_hash, hash`
+
+// TestDecisionIDsCheckedWhateverTheirOrder: ids below the highest one seen
+// take the looked-up path; new ones pass, repeats fail, staged or moved.
+func TestDecisionIDsCheckedWhateverTheirOrder(t *testing.T) {
+	s := openStore(t, sqlite.Options{})
+	rec := func(id string) pdp.Record {
+		r := audittest.NewRecord(0)
+		r.DecisionID = id
+		return r
+	}
+	ctx := context.Background()
+	steps := []struct {
+		ids   []string
+		flush bool
+		ok    bool
+	}{
+		{[]string{"m", "n"}, true, true},
+		{[]string{"x"}, false, true},
+		{[]string{"a", "b"}, false, true},  // below the highest, new
+		{[]string{"c", "m"}, false, false}, // m is in the trail
+		{[]string{"c", "x"}, false, false}, // x is staged
+		{[]string{"y", "y"}, false, false}, // twice in one commit
+		{[]string{"c"}, false, true},
+	}
+	for i, st := range steps {
+		var recs []pdp.Record
+		for _, id := range st.ids {
+			recs = append(recs, rec(id))
+		}
+		if err := s.Append(ctx, recs); (err == nil) != st.ok {
+			t.Fatalf("step %d: Append(%v) = %v, want ok %v", i, st.ids, err, st.ok)
+		}
+		if st.flush {
+			flush(t, s)
+		}
+	}
+}
