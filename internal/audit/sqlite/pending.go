@@ -130,6 +130,7 @@ func (s *Store) moveOne(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	s.moved = head
+	s.movedSeq.Store(head)
 	return n, s.unstage(ctx, head)
 }
 

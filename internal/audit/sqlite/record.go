@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/pdp-project/pdp/internal/audit"
@@ -39,11 +38,11 @@ func (s *Store) Append(ctx context.Context, recs []pdp.Record) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkUnique(ctx, recs); err != nil {
+		return err
+	}
 	var cp *audit.Checkpoint
 	err = inTx(ctx, s.stage, func(tx *sql.Tx) error {
-		if err := s.checkUnique(ctx, tx, recs); err != nil {
-			return err
-		}
 		if err := insertRows(ctx, tx.StmtContext(ctx, s.insert), recs, rows); err != nil {
 			return err
 		}
@@ -53,8 +52,10 @@ func (s *Store) Append(ctx context.Context, recs []pdp.Record) error {
 	if err != nil {
 		return err
 	}
+	for i, r := range recs {
+		s.unmovedIDs[r.DecisionID] = s.chain.Seq + 1 + int64(i)
+	}
 	s.chain = chain
-	s.maxID = max(s.maxID, slices.MaxFunc(recs, byID).DecisionID)
 	s.staged(len(rows))
 	return s.checkpointed(cp)
 }
@@ -69,38 +70,28 @@ func insertRows(ctx context.Context, stmt *sql.Stmt, recs []pdp.Record, rows [][
 }
 
 // checkUnique refuses a decision id that the trail or the stage holds or
-// that recs repeat. Decision ids are UUIDv7, ordered by time, so a commit
-// whose ids are distinct and all above the highest the store has held
-// (s.maxID) needs no lookup; any other is looked up.
-func (s *Store) checkUnique(ctx context.Context, tx *sql.Tx, recs []pdp.Record) error {
+// that recs repeat. The ids this process staged and has not seen moved are
+// in memory. Decision ids are UUIDv7, ordered by time, so ids above the
+// highest in the trail need no lookup (the mover is a second behind);
+// others are looked up. s.mu is held.
+func (s *Store) checkUnique(ctx context.Context, recs []pdp.Record) error {
+	s.forgetMoved()
 	ids := make([]string, len(recs))
 	for i, r := range recs {
 		ids[i] = r.DecisionID
 	}
 	slices.Sort(ids)
-	for i := 1; i < len(ids); i++ {
-		if ids[i] == ids[i-1] {
-			return fmt.Errorf("decision %q: duplicate decision id", ids[i])
+	for i, id := range ids {
+		if _, staged := s.unmovedIDs[id]; staged || i > 0 && id == ids[i-1] {
+			return fmt.Errorf("decision %q: duplicate decision id", id)
 		}
 	}
-	if ids[0] > s.maxID {
+	if ids[0] > s.trailMaxID {
 		return nil
 	}
 	list, _ := json.Marshal(ids)
-	for _, q := range []func() *sql.Row{
-		func() *sql.Row { return s.duplicate.QueryRowContext(ctx, string(list)) },
-		func() *sql.Row { return tx.QueryRowContext(ctx, stagedDuplicateSQL, string(list)) },
-	} {
-		if err := noDuplicate(q()); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func noDuplicate(row *sql.Row) error {
 	var dup string
-	err := row.Scan(&dup)
+	err := s.duplicate.QueryRowContext(ctx, string(list)).Scan(&dup)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil
@@ -110,7 +101,21 @@ func noDuplicate(row *sql.Row) error {
 	return fmt.Errorf("decision %q: duplicate decision id", dup)
 }
 
-func byID(a, b pdp.Record) int { return strings.Compare(a.DecisionID, b.DecisionID) }
+// forgetMoved drops from unmovedIDs what the mover has moved since the
+// last call, raising trailMaxID by it. s.mu is held.
+func (s *Store) forgetMoved() {
+	head := s.movedSeq.Load()
+	if head <= s.forgotten {
+		return
+	}
+	for id, seq := range s.unmovedIDs {
+		if seq <= head {
+			s.trailMaxID = max(s.trailMaxID, id)
+			delete(s.unmovedIDs, id)
+		}
+	}
+	s.forgotten = head
+}
 
 // seal assigns sequence numbers and hashes after the current head and
 // encodes the rows; the head moves only once the transaction commits.

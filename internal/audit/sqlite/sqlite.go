@@ -73,10 +73,16 @@ type Store struct {
 	mu     sync.Mutex  // serialises commits; guards the fields below
 	chain  audit.Chain // head of the hash chain as committed
 	lastCP int64       // seq of the newest checkpoint
-	maxID  string      // highest decision id the trail or the stage held
+	// Decision ids staged and not seen moved, with their seq; the highest
+	// id in the trail; the moved seq up to which unmovedIDs is pruned.
+	unmovedIDs map[string]int64
+	trailMaxID string
+	forgotten  int64
 
 	moveMu sync.Mutex // serialises writes to the trail; guards moved
 	moved  int64      // highest seq this process moved into the trail
+
+	movedSeq atomic.Int64 // moved, for checkUnique
 
 	unmoved   atomic.Int64  // rows this process staged that may not be moved yet
 	moveNow   chan struct{} // wakes the mover
@@ -160,7 +166,8 @@ func (s *Store) recover(ctx context.Context) error {
 	if err := s.flush(ctx); err != nil {
 		return err
 	}
-	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(decision_id), '') FROM decisions`).Scan(&s.maxID)
+	s.unmovedIDs = map[string]int64{}
+	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(decision_id), '') FROM decisions`).Scan(&s.trailMaxID)
 	if err != nil {
 		return fmt.Errorf("read decision ids: %w", err)
 	}

@@ -58,13 +58,9 @@ CREATE TABLE IF NOT EXISTS checkpoints_pending (
 );
 `
 
-// duplicateSQL and stagedDuplicateSQL find decision ids of a commit that
-// the trail or the stage already holds (Store.checkUnique); the stage has
-// no index but its seq, to keep a commit small, and is short.
-const (
-	duplicateSQL       = `SELECT decision_id FROM decisions WHERE decision_id IN (SELECT value FROM json_each(?)) LIMIT 1`
-	stagedDuplicateSQL = `SELECT decision_id FROM decisions_pending WHERE decision_id IN (SELECT value FROM json_each(?)) LIMIT 1`
-)
+// duplicateSQL finds decision ids of a commit that the trail already
+// holds (Store.checkUnique).
+const duplicateSQL = `SELECT decision_id FROM decisions WHERE decision_id IN (SELECT value FROM json_each(?)) LIMIT 1`
 
 // openStage opens the staging file's writer and creates its tables.
 func openStage(ctx context.Context, path, sync string) (*sql.DB, error) {
