@@ -10,13 +10,13 @@ import (
 // Moving rows from the stage into the trail (see StagePath).
 const (
 	// moveChunk bounds the rows of one move transaction.
-	moveChunk = 16384
+	moveChunk = 65536
 	// moveAt is the number of staged rows that wakes the mover early.
-	moveAt = 8192
+	moveAt = 32768
 	// moveEvery is how often the mover looks for staged rows. Each move
 	// rewrites every index page it touches; the more rows share a page
 	// (a subject's or a resource's latest entries), the cheaper a row.
-	moveEvery = time.Second
+	moveEvery = 2 * time.Second
 )
 
 // A move skips what the trail holds already: rows above the larger of what

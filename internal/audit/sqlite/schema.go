@@ -8,8 +8,9 @@ import (
 
 // SchemaVersion is the PRAGMA user_version this package writes and reads:
 // 1 is the spine's table, 2 adds the hash chain, masking columns,
-// checkpoints and the query indexes, 3 the trace id (schema_v3.go).
-const SchemaVersion = 3
+// checkpoints and the query indexes, 3 the trace id (schema_v3.go), 4 one
+// subject index instead of two (schema_v4.go).
+const SchemaVersion = 4
 
 // Schema is the database layout, one row per decision, meant to be read by
 // auditors with the sqlite3 shell (".schema decisions" prints it, comments
@@ -46,8 +47,9 @@ CREATE INDEX IF NOT EXISTS decisions_resource ON decisions (resource_type, resou
 func migrate(ctx context.Context, db *sql.DB) error {
 	steps := []func(context.Context, *sql.Tx) error{
 		func(ctx context.Context, tx *sql.Tx) error { return exec(ctx, tx, "create schema", Schema) },
-		migrateV2,      // schema_v2.go
-		addTraceColumn, // schema_v3.go
+		migrateV2,           // schema_v2.go
+		addTraceColumn,      // schema_v3.go
+		mergeSubjectIndexes, // schema_v4.go
 	}
 	for i, apply := range steps {
 		if err := upgrade(ctx, db, i+1, apply); err != nil {

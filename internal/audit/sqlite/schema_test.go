@@ -18,14 +18,14 @@ func TestSchemaForAuditors(t *testing.T) {
 	openStore(t, sqlite.Options{Path: path, Sync: "full"})
 	raw := rawDB(t, path)
 	tests := []struct{ query, want string }{
-		{"PRAGMA user_version", "3"},
+		{"PRAGMA user_version", "4"},
 		{"PRAGMA journal_mode", "wal"},
 		{"SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_table_info('decisions') ORDER BY cid)",
 			"seq,decision_id,time,caller,subject_type,subject_id,resource_type,resource_id,action,allow," +
 				"reasons,obligations,input,bundle_revision,entrypoint,cache_hit,latency_us,error,trace_id,masked,mask_error,prev_hash,hash"},
 		{"SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_list('decisions') WHERE origin = 'c' ORDER BY name)",
 			"decisions_action,decisions_allow,decisions_caller,decisions_resource,decisions_revision," +
-				"decisions_subject,decisions_subject_id,decisions_time,decisions_trace"},
+				"decisions_subject,decisions_time,decisions_trace"},
 		{"SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_table_info('checkpoints') ORDER BY cid)",
 			"id,seq,hash,time,kind,public_key,signature"},
 		{"SELECT count(*) FROM pragma_index_list('decisions') WHERE origin = 'u'", "1"},
