@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/pdp-project/pdp/internal/audit"
 	"github.com/pdp-project/pdp/internal/audit/sqlite"
@@ -43,6 +44,12 @@ type App struct {
 	obs observability // telemetry.go
 }
 
+// commitLinger bounds how long a group commit waits for more decisions
+// under concurrent load (audit.WriterOptions.Linger): commits then carry
+// several decisions instead of 1.4 (make bench, check-cached), which costs
+// less CPU per decision; a lone caller never waits.
+const commitLinger = 500 * time.Microsecond
+
 // New builds the PDP from cfg, which must have passed Validate. It opens the
 // audit store and both listeners; nothing is served until Run.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (a *App, err error) {
@@ -71,7 +78,8 @@ func (a *App) buildAudit(ctx context.Context) error {
 	}
 	a.store = store
 	a.closers = append(a.closers, store.Close)
-	a.writer = audit.NewWriter(store, audit.WriterOptions{Logger: a.log, Observer: a.commitObserver()})
+	a.writer = audit.NewWriter(store, audit.WriterOptions{Logger: a.log, Observer: a.commitObserver(),
+		Linger: commitLinger})
 	a.closers = append([]func() error{a.writer.Close, a.finalCheckpoint}, a.closers...)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pdp-project/pdp/internal/pdp"
 )
@@ -27,6 +28,12 @@ type WriterOptions struct {
 	// Observer is told the size and outcome of every group commit
 	// (metrics); nil: none.
 	Observer CommitObserver
+	// Linger bounds how long a commit waits, from the arrival of its
+	// oldest write, for as many writes as recently waited together: under
+	// concurrent load a commit then carries several decisions instead of
+	// one or two, and a lone caller, never seen waiting with another, is
+	// never held up. 0: never wait.
+	Linger time.Duration
 }
 
 // CommitObserver is told about each group commit: its number of records
@@ -39,12 +46,16 @@ type CommitObserver interface {
 // goroutine takes whatever is queued (up to MaxBatch records) and stores it
 // with a single Store.Append, then wakes every waiter with the outcome.
 type Writer struct {
-	store Store
-	max   int
-	log   *slog.Logger
-	obs   CommitObserver
-	wake  chan struct{}
-	done  chan struct{}
+	store   Store
+	max     int
+	linger  time.Duration
+	waiting atomic.Int64 // writes enqueued and not yet answered
+	crowd   float64      // decaying peak of waiting; commit goroutine only
+	timer   *time.Timer  // lingerFor's; commit goroutine only
+	log     *slog.Logger
+	obs     CommitObserver
+	wake    chan struct{}
+	done    chan struct{}
 
 	mu     sync.Mutex
 	queue  []*pending
@@ -60,6 +71,7 @@ const (
 )
 
 type pending struct {
+	at    time.Time // enqueued
 	ctx   context.Context
 	recs  []pdp.Record
 	state atomic.Int32
@@ -69,7 +81,7 @@ type pending struct {
 // NewWriter starts a Writer over store. Close stops it; the store stays
 // open and remains the caller's to close.
 func NewWriter(store Store, opts WriterOptions) *Writer {
-	w := &Writer{store: store, max: opts.MaxBatch, log: opts.Logger, obs: opts.Observer,
+	w := &Writer{store: store, max: opts.MaxBatch, linger: opts.Linger, log: opts.Logger, obs: opts.Observer,
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	if w.max <= 0 {
 		w.max = DefaultMaxBatch
@@ -90,7 +102,7 @@ func (w *Writer) Write(ctx context.Context, recs []pdp.Record) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	p := &pending{ctx: ctx, recs: recs, err: make(chan error, 1)}
+	p := &pending{at: time.Now(), ctx: ctx, recs: recs, err: make(chan error, 1)}
 	if err := w.enqueue(p); err != nil || len(recs) == 0 {
 		return err
 	}
@@ -113,6 +125,7 @@ func (w *Writer) enqueue(p *pending) error {
 	}
 	if len(p.recs) > 0 {
 		w.queue = append(w.queue, p)
+		w.waiting.Add(1)
 		w.signal()
 	}
 	return nil
@@ -152,6 +165,7 @@ func (w *Writer) run() {
 // once the Writer is closed and the queue drained.
 func (w *Writer) next() ([]*pending, bool) {
 	for {
+		w.lingerFor()
 		w.mu.Lock()
 		batch, closed := w.take(), w.closed
 		w.mu.Unlock()
@@ -163,6 +177,46 @@ func (w *Writer) next() ([]*pending, bool) {
 		}
 		<-w.wake
 	}
+}
+
+// lingerFor waits, at most until the oldest queued write is Linger old,
+// until as many writes are queued as recently waited together.
+func (w *Writer) lingerFor() {
+	if w.linger <= 0 {
+		return
+	}
+	for w.crowd >= 2 {
+		wait, ok := w.lingerLeft(int(w.crowd))
+		if !ok || wait <= 0 {
+			return
+		}
+		w.sleep(wait)
+	}
+}
+
+// lingerLeft is how long the oldest queued write may still wait; false when
+// the queue is empty or holds enough writes or the Writer is closing.
+func (w *Writer) lingerLeft(enough int) (time.Duration, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.queue) == 0 || len(w.queue) >= min(enough, w.max) || w.closed {
+		return 0, false
+	}
+	return time.Until(w.queue[0].at.Add(w.linger)), true
+}
+
+// sleep waits d or until a write arrives.
+func (w *Writer) sleep(d time.Duration) {
+	if w.timer == nil {
+		w.timer = time.NewTimer(d)
+	} else {
+		w.timer.Reset(d)
+	}
+	select {
+	case <-w.wake:
+	case <-w.timer.C:
+	}
+	w.timer.Stop()
 }
 
 // take removes from the queue the longest prefix that fits in MaxBatch
@@ -179,6 +233,8 @@ func (w *Writer) take() []*pending {
 		if p.state.CompareAndSwap(stateQueued, stateTaken) {
 			batch = append(batch, p)
 			n += len(p.recs)
+		} else {
+			w.waiting.Add(-1) // abandoned by its caller
 		}
 	}
 	w.queue = slices.Delete(w.queue, 0, i)
@@ -201,7 +257,10 @@ func (w *Writer) commit(batch []*pending) {
 		w.log.Error("audit commit failed", "writes", len(batch), "error", err)
 		err = pdp.Unavailable("audit store unavailable", err)
 	}
+	// How many waited together: this batch and what arrived meanwhile.
+	w.crowd = max(w.crowd*7/8, float64(w.waiting.Load()))
 	for _, p := range batch {
+		w.waiting.Add(-1)
 		p.err <- err
 	}
 }
