@@ -21,6 +21,7 @@ func (e *Engine) Evaluate(ctx context.Context, q pdp.Query) (pdp.Result, error) 
 	if set == nil {
 		return pdp.Result{}, pdp.Unavailable("no policy bundle is active", nil)
 	}
+	growStack(false) // stack.go
 	ep, pq, err := set.query(q.Entrypoint)
 	if err != nil {
 		return pdp.Result{}, err
