@@ -29,7 +29,7 @@ func (a *App) openAuditStore(ctx context.Context) (*sqlite.Store, error) {
 	a.auditPub = key.Public().(ed25519.PublicKey)
 	store, err := sqlite.Open(ctx, sqlite.Options{Path: a.cfg.Audit.DB, Sync: a.cfg.Audit.Sync,
 		Signer: audit.NewSigner(key), CheckpointEvery: a.cfg.Audit.CheckpointEvery,
-		ExportPath: audit.ExportPath(a.cfg.Audit.DB)})
+		ExportPath: audit.ExportPath(a.cfg.Audit.DB), Logger: a.log})
 	if err != nil {
 		return nil, fmt.Errorf("open audit store: %w", err)
 	}

@@ -53,7 +53,9 @@ func (s *Store) runMover() {
 		}
 		// A failed move leaves the rows staged, durable, and moved by a
 		// later one; until then reads report the error.
-		_ = s.flushPending(context.Background())
+		if err := s.flushPending(context.Background()); err != nil {
+			s.opts.Logger.Error("audit records stay staged", "stage", StagePath(s.opts.Path), "error", err)
+		}
 	}
 }
 

@@ -1,10 +1,13 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -195,5 +198,45 @@ func TestDecisionIDsCheckedWhateverTheirOrder(t *testing.T) {
 		if st.flush {
 			flush(t, s)
 		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the mover's goroutine and the test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestFailedBackgroundMoveIsLogged(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.db")
+	var logs syncBuffer
+	s := openStore(t, sqlite.Options{Path: path, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	raw := rawDB(t, path)
+	exec(t, raw, `CREATE TRIGGER stuck BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'stuck'); END`)
+	t.Cleanup(func() { exec(t, raw, `DROP TRIGGER stuck`) }) // lets Close move the rows
+	if err := s.Append(context.Background(), audittest.NewRecords(2)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(logs.String(), "audit records stay staged") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log of the failed move; logs:\n%s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), "stuck") {
+		t.Errorf("the log does not carry the cause:\n%s", logs.String())
 	}
 }

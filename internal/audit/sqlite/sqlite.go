@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -56,6 +57,9 @@ type Options struct {
 	ExportPath string
 	// Clock stamps checkpoints; nil is time.Now.
 	Clock func() time.Time
+	// Logger receives failures of the background move into decisions;
+	// nil discards them (reads still return them).
+	Logger *slog.Logger
 }
 
 // Store is an audit.Store backed by a SQLite file and its stage
@@ -106,6 +110,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s, err := open(ctx, path, sync, opts)
 	if err != nil {
