@@ -133,7 +133,12 @@ func (s *Store) moveOne(ctx context.Context) (int64, error) {
 	}
 	s.moved = head
 	s.movedSeq.Store(head)
-	return n, s.unstage(ctx, head)
+	if err := s.unstage(ctx, head); err != nil || n == 0 {
+		return n, err
+	}
+	// PASSIVE: copies what it can without waiting for the stage's writer.
+	_, err = s.mover.ExecContext(ctx, `PRAGMA stage.wal_checkpoint(PASSIVE)`)
+	return n, err
 }
 
 // unstage drops what the trail now holds from the stage.

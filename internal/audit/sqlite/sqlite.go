@@ -218,6 +218,7 @@ const (
 	connWriter connKind = iota // BEGIN IMMEDIATE: takes the write lock up front
 	connReader                 // query_only
 	connMover                  // deferred BEGIN, so that it locks the trail only, not the attached stage
+	connStage                  // a writer that leaves checkpoints of its WAL to the mover
 )
 
 // dsn builds a file: URI (so any path is safe) with the connection pragmas.
@@ -231,6 +232,12 @@ func dsn(path, sync string, kind connKind) string {
 		q.Add("_pragma", "query_only(1)")
 	case connWriter:
 		q.Set("_txlock", "immediate")
+	case connStage:
+		q.Set("_txlock", "immediate")
+		// A checkpoint copies the WAL into the file and syncs it; run
+		// by a commit, it would hold up every Check waiting on that
+		// commit. The mover runs it after each move instead.
+		q.Add("_pragma", "wal_autocheckpoint(0)")
 	case connMover:
 		// A move touches one leaf of every index per subject and resource
 		// it moves: keep them in memory rather than read them back, and let

@@ -67,7 +67,7 @@ func openStage(ctx context.Context, path, sync string) (*sql.DB, error) {
 	if _, err := prepareFile(path); err != nil {
 		return nil, err
 	}
-	db, err := openDB(ctx, dsn(path, sync, connWriter), 1)
+	db, err := openDB(ctx, dsn(path, sync, connStage), 1)
 	if err != nil {
 		return nil, fmt.Errorf("open audit stage %q: %w", path, err)
 	}
