@@ -52,19 +52,16 @@ const commitLinger = 500 * time.Microsecond
 
 // New builds the PDP from cfg, which must have passed Validate. It opens the
 // audit store and both listeners; nothing is served until Run.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (a *App, err error) {
-	a = &App{cfg: cfg, log: log}
+// A step that fails releases what the earlier ones opened.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
+	a := &App{cfg: cfg, log: log}
 	for _, o := range opts {
 		o(a)
 	}
-	defer func() {
-		if err != nil {
-			a.close()
-		}
-	}()
 	steps := []func(context.Context) error{a.buildTelemetry, a.buildAudit, a.buildEngine, a.buildServers, a.listen}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
+			a.close()
 			return nil, err
 		}
 	}
@@ -116,6 +113,9 @@ func (a *App) buildServers(context.Context) error {
 	guard := httpGuard{authz: a.authorizer(), limiter: a.limiter(), log: a.log}
 	a.grpc = server.NewGRPC(server.GRPCOptions{Checker: svc, Logger: a.log, Creds: creds,
 		Authorizer: guard.authz, Limiter: guard.limiter, StatsHandler: a.statsHandler()})
+	// Its request workers start now; Run stops them gracefully, this
+	// releases them when a later step of New fails (a no-op after Run).
+	a.closers = append(a.closers, func() error { a.grpc.Stop(); return nil })
 	a.registerAudit() // audit.go
 	handlers, err := a.mountMetrics(a.interop(svc, guard))
 	if err != nil {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/tls"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,4 +150,32 @@ func BenchmarkCheck(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestNewFailsCleanlyOnAddressInUse: a step that fails after others opened
+// the audit store returns the error (no panic) and releases the store, so
+// that the same data directory opens again.
+func TestNewFailsCleanlyOnAddressInUse(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	l := launch{mutate: func(c *config.Config) { c.Server.GRPCAddr = busy.Addr().String() }}
+	cfg := l.config(t)
+	if a, err := app.New(context.Background(), cfg, slog.New(slog.DiscardHandler)); err == nil || a != nil {
+		t.Fatalf("New with the gRPC address in use = %v, %v; want nil and an error", a, err)
+	} else if !strings.Contains(err.Error(), busy.Addr().String()) {
+		t.Errorf("error %q does not name the address", err)
+	}
+	cfg.Server.GRPCAddr = "127.0.0.1:0"
+	a, err := app.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("New on the same data directory afterwards: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := a.Run(ctx); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
 }
