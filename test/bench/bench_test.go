@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -203,5 +204,40 @@ func TestCPUTime(t *testing.T) {
 	}
 	if _, err := cpuTime(1 << 30); err == nil {
 		t.Error("cpuTime of a missing process succeeded")
+	}
+}
+
+// TestMedianRatios: over rounds, a target is judged by the median of its
+// per-round ratios, and the range shows the spread.
+func TestMedianRatios(t *testing.T) {
+	round := func(uncached, opa float64) []result {
+		return []result{
+			{scenario: "noop", rps: 10000, p99: time.Millisecond},
+			{scenario: "check-uncached", rps: uncached, p99: 4 * time.Millisecond},
+			{scenario: "check-cached", rps: 7000, p99: 2 * time.Millisecond},
+			{scenario: "check-redis", rps: 5000, p99: 3 * time.Millisecond},
+			{scenario: "opa-rest", rps: opa, p99: 5 * time.Millisecond},
+		}
+	}
+	rounds := [][]result{round(2000, 2000), round(4000, 2000), round(3200, 2000)}
+	var out bytes.Buffer
+	missed := printMedianRatios(&out, rounds)
+	for _, want := range []string{
+		"median of 3 rounds",
+		"check-uncached rps / opa-rest rps  1.60x  1.00-2.00x  >= 1.5x  ok",
+		"check-cached rps / opa-rest rps    3.50x  3.50-3.50x  >= 3x    ok",
+		"check-cached rps / noop rps        0.70x  0.70-0.70x  >= 0.6x  ok",
+		"errors in every scenario           0                  0        ok",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+	if missed != 0 {
+		t.Errorf("missed = %d, want 0:\n%s", missed, out.String())
+	}
+	rounds[1][4].errors = 3
+	if missed := printMedianRatios(io.Discard, rounds); missed != 1 {
+		t.Errorf("with errors in one round: missed = %d, want 1", missed)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -31,6 +32,7 @@ type options struct {
 	entrypoint       string
 	profileDir       string
 	strict           bool
+	rounds           int
 	serveNoop        string
 }
 
@@ -49,12 +51,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.entrypoint, "entrypoint", "authz/decision", "data path OPA is asked for (the bundle's entrypoint)")
 	fs.StringVar(&o.profileDir, "profile", "", "directory for CPU and allocation profiles of each pdp scenario (builds pdp with -tags pprof)")
 	fs.BoolVar(&o.strict, "strict", false, "exit 1 when a target is missed")
+	fs.IntVar(&o.rounds, "rounds", 1, "run every scenario this many times, in order, and judge the targets by the median ratio")
 	fs.StringVar(&o.serveNoop, "serve-noop", "", "internal: serve the noop gRPC server on this address")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	if o.concurrency < 1 || o.duration <= 0 || o.warmup < 0 {
-		return o, fmt.Errorf("need -concurrency >= 1, -duration > 0, -warmup >= 0")
+	if o.concurrency < 1 || o.duration <= 0 || o.warmup < 0 || o.rounds < 1 {
+		return o, fmt.Errorf("need -concurrency >= 1, -duration > 0, -warmup >= 0, -rounds >= 1")
 	}
 	return o, nil
 }
@@ -86,8 +89,29 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "bench: %d callers, %s warm-up + %s per scenario, repeat share %.2f over %d hot inputs, GOMAXPROCS %d\n",
 		o.concurrency, o.warmup, o.duration, o.repeat, o.hot, runtime.GOMAXPROCS(0))
+	var rounds [][]result
+	missed := 0
+	for i := 0; i < o.rounds && ctx.Err() == nil; i++ {
+		if o.rounds > 1 {
+			fmt.Fprintf(stdout, "round %d of %d\n", i+1, o.rounds)
+		}
+		results := h.round(ctx, o.scenarios, stdout, stderr)
+		missed = printRatios(stdout, results)
+		rounds = append(rounds, results)
+	}
+	if len(rounds) > 1 {
+		missed = printMedianRatios(stdout, rounds)
+	}
+	if failed(slices.Concat(rounds...)) || (o.strict && missed > 0) {
+		return 1
+	}
+	return 0
+}
+
+// round runs every scenario once, in order, printing each result.
+func (h *harness) round(ctx context.Context, scenarios string, stdout, stderr io.Writer) []result {
 	var results []result
-	for _, name := range strings.Split(o.scenarios, ",") {
+	for _, name := range strings.Split(scenarios, ",") {
 		if ctx.Err() != nil {
 			break
 		}
@@ -98,11 +122,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		}
 		results = append(results, r)
 	}
-	missed := printRatios(stdout, results)
-	if failed(results) || (o.strict && missed > 0) {
-		return 1
-	}
-	return 0
+	return results
 }
 
 // setup builds what the scenarios need; cleanup removes the scratch dir.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 )
 
@@ -57,12 +58,24 @@ func printRatios(w io.Writer, rs []result) int {
 }
 
 func (t target) evaluate(byName map[string]result) (string, string) {
+	v, ok := t.ratio(byName)
+	if !ok {
+		return "-", "not run"
+	}
+	return t.verdict(v)
+}
+
+// ratio is num's measure over den's; false when either did not run.
+func (t target) ratio(byName map[string]result) (float64, bool) {
 	n, ok1 := byName[t.num]
 	d, ok2 := byName[t.den]
 	if !ok1 || !ok2 || n.skipped != "" || d.skipped != "" || t.measure(d) == 0 {
-		return "-", "not run"
+		return 0, false
 	}
-	v := t.measure(n) / t.measure(d)
+	return t.measure(n) / t.measure(d), true
+}
+
+func (t target) verdict(v float64) (string, string) {
 	value := fmt.Sprintf("%.2fx", v)
 	switch {
 	case t.want == 0:
@@ -81,6 +94,56 @@ func (t target) wanted() string {
 		return fmt.Sprintf("< %.2gx", t.want)
 	}
 	return fmt.Sprintf(">= %.2gx", t.want)
+}
+
+// printMedianRatios prints, for several rounds of every scenario, each
+// ratio's median over the rounds with its range, and returns how many
+// targets the medians miss (errors in any round count as missed).
+func printMedianRatios(w io.Writer, rounds [][]result) int {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "median of %d rounds	value	range	target	\n", len(rounds))
+	missed := 0
+	for _, t := range targets() {
+		vs := roundRatios(t, rounds)
+		if len(vs) < len(rounds) {
+			fmt.Fprintf(tw, "%s	-	-	%s	not run\n", t.label, t.wanted())
+			missed += map[bool]int{true: 1}[t.want > 0]
+			continue
+		}
+		value, verdict := t.verdict(median(vs))
+		missed += map[bool]int{true: 1}[verdict == "MISSED"]
+		fmt.Fprintf(tw, "%s	%s	%.2f-%.2fx	%s	%s\n", t.label, value, vs[0], vs[len(vs)-1], t.wanted(), verdict)
+	}
+	all := slices.Concat(rounds...)
+	errs := errorVerdict(all)
+	missed += map[bool]int{true: 1}[errs != "ok"]
+	fmt.Fprintf(tw, "errors in every scenario	%s		0	%s\n", errorTotal(all), errs)
+	_ = tw.Flush()
+	return missed
+}
+
+// roundRatios is t's ratio in each round where both scenarios ran, sorted.
+func roundRatios(t target, rounds [][]result) []float64 {
+	var vs []float64
+	for _, rs := range rounds {
+		byName := map[string]result{}
+		for _, r := range rs {
+			byName[r.scenario] = r
+		}
+		if v, ok := t.ratio(byName); ok {
+			vs = append(vs, v)
+		}
+	}
+	slices.Sort(vs)
+	return vs
+}
+
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
 }
 
 func errorTotal(rs []result) string {
