@@ -1,14 +1,12 @@
 package sqlite_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -202,28 +200,15 @@ func TestDecisionIDsCheckedWhateverTheirOrder(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the mover's goroutine and the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestFailedBackgroundMoveIsLogged(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.db")
-	var logs syncBuffer
-	s := openStore(t, sqlite.Options{Path: path, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "log")) // writes are safe from the mover's goroutine
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	logs := func() string { b, _ := os.ReadFile(logFile.Name()); return string(b) }
+	s := openStore(t, sqlite.Options{Path: path, Logger: slog.New(slog.NewTextHandler(logFile, nil))})
 	raw := rawDB(t, path)
 	exec(t, raw, `CREATE TRIGGER stuck BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'stuck'); END`)
 	t.Cleanup(func() { exec(t, raw, `DROP TRIGGER stuck`) }) // lets Close move the rows
@@ -231,14 +216,14 @@ func TestFailedBackgroundMoveIsLogged(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(15 * time.Second)
-	for !strings.Contains(logs.String(), "audit records stay staged") {
+	for !strings.Contains(logs(), "audit records stay staged") {
 		if time.Now().After(deadline) {
-			t.Fatalf("no log of the failed move; logs:\n%s", logs.String())
+			t.Fatalf("no log of the failed move; logs:\n%s", logs())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if !strings.Contains(logs.String(), "stuck") {
-		t.Errorf("the log does not carry the cause:\n%s", logs.String())
+	if !strings.Contains(logs(), "stuck") {
+		t.Errorf("the log does not carry the cause:\n%s", logs())
 	}
 }
 
