@@ -117,12 +117,13 @@ func (s *Store) moveOne(ctx context.Context) (int64, error) {
 	s.moveMu.Lock()
 	defer s.moveMu.Unlock()
 	var n, head int64
+	moved := s.moved.Load()
 	err := inTx(ctx, s.mover, func(tx *sql.Tx) error {
 		var err error
-		if n, err = execCount(ctx, tx, moveSQL, s.moved, moveChunk); err != nil {
+		if n, err = execCount(ctx, tx, moveSQL, moved, moveChunk); err != nil {
 			return err
 		}
-		if head, err = scanInt(ctx, tx, movedSQL, s.moved); err != nil {
+		if head, err = scanInt(ctx, tx, movedSQL, moved); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, moveCheckpointSQL, head)
@@ -131,8 +132,7 @@ func (s *Store) moveOne(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	s.moved = head
-	s.movedSeq.Store(head)
+	s.moved.Store(head)
 	if err := s.unstage(ctx, head); err != nil || n == 0 {
 		return n, err
 	}

@@ -104,7 +104,7 @@ func (s *Store) checkUnique(ctx context.Context, recs []pdp.Record) error {
 // forgetMoved drops from unmovedIDs what the mover has moved since the
 // last call, raising trailMaxID by it. s.mu is held.
 func (s *Store) forgetMoved() {
-	head := s.movedSeq.Load()
+	head := s.moved.Load()
 	if head <= s.forgotten {
 		return
 	}

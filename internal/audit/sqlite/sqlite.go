@@ -1,7 +1,8 @@
-// Package sqlite is the embedded default audit.Store: one SQLite file in WAL
-// mode, written through a single connection (SQLite has one writer anyway)
-// and read through a separate read-only pool. It uses the pure-Go driver
-// modernc.org/sqlite, so the binary needs no C toolchain.
+// Package sqlite is the embedded default audit.Store: the trail, one SQLite
+// file in WAL mode read through a read-only pool, and beside it the stage,
+// where group commits make records durable before a background mover takes
+// them into the trail's indexed table (StagePath, pending.go). It uses the
+// pure-Go driver modernc.org/sqlite, so the binary needs no C toolchain.
 package sqlite
 
 import (
@@ -83,10 +84,8 @@ type Store struct {
 	trailMaxID string
 	forgotten  int64
 
-	moveMu sync.Mutex // serialises writes to the trail; guards moved
-	moved  int64      // highest seq this process moved into the trail
-
-	movedSeq atomic.Int64 // moved, for checkUnique
+	moveMu sync.Mutex   // serialises writes to the trail
+	moved  atomic.Int64 // highest seq this process moved into the trail; written under moveMu
 
 	unmoved   atomic.Int64  // rows this process staged that may not be moved yet
 	moveNow   chan struct{} // wakes the mover
@@ -169,7 +168,7 @@ func (s *Store) recover(ctx context.Context) error {
 	if err := s.loadHead(ctx); err != nil {
 		return err
 	}
-	s.moved = s.chain.Seq
+	s.moved.Store(s.chain.Seq)
 	if err := s.flush(ctx); err != nil {
 		return err
 	}
