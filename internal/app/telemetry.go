@@ -119,6 +119,9 @@ func (a *App) mountMetrics(handlers map[string]http.Handler) (map[string]http.Ha
 	if err := m.Register(telemetry.BundleCollector(a.bundleRevisions)); err != nil {
 		return nil, fmt.Errorf("bundle metrics: %w", err)
 	}
+	if err := m.Register(telemetry.AuditStagedGauge(a.store.Staged)); err != nil {
+		return nil, fmt.Errorf("audit metrics: %w", err)
+	}
 	if handlers == nil {
 		handlers = map[string]http.Handler{}
 	}

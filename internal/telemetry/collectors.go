@@ -6,9 +6,18 @@ import "github.com/prometheus/client_golang/prometheus"
 const (
 	CacheRequestsMetric  = "pdp_cache_requests_total"
 	BundleRevisionMetric = "pdp_bundle_revision_info"
+	AuditStagedMetric    = "pdp_audit_staged_records"
 	cacheRequestsHelp    = "Decision cache lookups by tier (local, remote, all, none) and outcome (hit, miss, error, shared, bypass)."
 	bundleRevisionHelp   = "1 for the active revision of each bundle."
+	auditStagedHelp      = "Audit records committed to the stage and not yet moved into the trail's indexed table (grows when the mover falls behind or fails)."
 )
+
+// AuditStagedGauge exports pdp_audit_staged_records from staged, read at
+// each scrape.
+func AuditStagedGauge(staged func() int64) prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: AuditStagedMetric, Help: auditStagedHelp},
+		func() float64 { return float64(staged()) })
+}
 
 // CacheCount is one series of pdp_cache_requests_total.
 type CacheCount struct {

@@ -55,6 +55,7 @@ func NewMetrics() (*Metrics, error) {
 	m.denySpikeEvents = m.counterVec("pdp_deny_spike_events_total", "Deny-spike alarms raised, by scope (caller or subject).", "scope")
 	m.declare(family{name: CacheRequestsMetric, help: cacheRequestsHelp, typ: "counter"})
 	m.declare(family{name: BundleRevisionMetric, help: bundleRevisionHelp, typ: "gauge"})
+	m.declare(family{name: AuditStagedMetric, help: auditStagedHelp, typ: "gauge"})
 	m.preset()
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	exp, err := otelprom.New(otelprom.WithRegisterer(m.reg), otelprom.WithoutScopeInfo(), otelprom.WithoutTargetInfo())

@@ -80,6 +80,11 @@ func (s *Store) staged(n int) {
 	}
 }
 
+// Staged is how many records this process committed to the stage that
+// the mover has not yet been seen to move (for a gauge: it grows when the
+// mover falls behind or fails).
+func (s *Store) Staged() int64 { return max(s.unmoved.Load(), 0) }
+
 // flushPending moves the rows this process staged; it costs nothing when
 // there are none. Every read calls it first.
 func (s *Store) flushPending(ctx context.Context) error {

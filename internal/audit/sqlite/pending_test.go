@@ -253,3 +253,17 @@ func TestStageWALStaysSmall(t *testing.T) {
 		t.Errorf("stage WAL is %d bytes after %d bytes of input were staged and moved", info.Size(), written)
 	}
 }
+
+func TestStagedCountsUntilMoved(t *testing.T) {
+	s := openStore(t, sqlite.Options{})
+	if err := s.Append(context.Background(), audittest.NewRecords(3)); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Staged(); got != 3 {
+		t.Errorf("Staged after 3 records = %d, want 3", got)
+	}
+	flush(t, s)
+	if got := s.Staged(); got != 0 {
+		t.Errorf("Staged after the move = %d, want 0", got)
+	}
+}
