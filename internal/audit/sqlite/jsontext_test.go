@@ -74,8 +74,9 @@ func BenchmarkJSONText(b *testing.B) {
 	}
 	b.Run("appendJSON", func(b *testing.B) {
 		b.ReportAllocs()
+		var scratch []byte
 		for b.Loop() {
-			if _, err := jsonText(in, "{}"); err != nil {
+			if _, err := jsonText(&scratch, in, "{}"); err != nil {
 				b.Fatal(err)
 			}
 		}

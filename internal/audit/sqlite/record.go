@@ -131,7 +131,7 @@ func (s *Store) seal(recs []pdp.Record) ([][]any, audit.Chain, error) {
 		if e, chain, err = chain.Next(r); err != nil {
 			return nil, s.chain, err
 		}
-		if rows[i], err = encode(e); err != nil {
+		if rows[i], err = encode(e, &s.scratch); err != nil {
 			return nil, s.chain, fmt.Errorf("%w: decision %q: %v", audit.ErrInvalidRecord, r.DecisionID, err)
 		}
 	}
@@ -139,30 +139,33 @@ func (s *Store) seal(recs []pdp.Record) ([][]any, audit.Chain, error) {
 }
 
 // encode returns the insert arguments of e, in the order of columns.
-func encode(e audit.Entry) ([]any, error) {
+func encode(e audit.Entry, scratch *[]byte) ([]any, error) {
 	r := e.Record
-	reasons, err := jsonText(r.Reasons, "[]")
+	reasons, err := jsonText(scratch, r.Reasons, "[]")
 	if err != nil {
 		return nil, fmt.Errorf("reasons: %w", err)
 	}
-	obligations, err := jsonText(r.Obligations, "{}")
+	obligations, err := jsonText(scratch, r.Obligations, "{}")
 	if err != nil {
 		return nil, fmt.Errorf("obligations: %w", err)
 	}
-	input, err := jsonText(r.Input, "{}")
+	input, err := jsonText(scratch, r.Input, "{}")
 	if err != nil {
 		return nil, fmt.Errorf("input: %w", err)
 	}
-	masked, _ := jsonText(r.Masked, "[]")
+	masked, _ := jsonText(scratch, r.Masked, "[]")
 	return []any{e.Seq, e.PrevHash, e.Hash, r.DecisionID, r.Time.UTC().Format(audit.TimeFormat), r.Caller,
 		r.SubjectType, r.SubjectID, r.ResourceType, r.ResourceID, r.Action, r.Allow, reasons, obligations, input,
 		r.BundleRevision, r.Entrypoint, r.CacheHit, r.Latency.Microseconds(), r.Error, masked, r.MaskError, r.TraceID}, nil
 }
 
 // jsonText encodes v without HTML escaping (auditors read these columns as
-// text); a nil value becomes empty.
-func jsonText[T any](v T, empty string) (string, error) {
-	if out, ok := appendJSON(make([]byte, 0, 512), any(v)); ok { // jsontext.go
+// text); a nil value becomes empty. The text is built in *scratch, which
+// keeps its capacity for the next call.
+func jsonText[T any](scratch *[]byte, v T, empty string) (string, error) {
+	out, ok := appendJSON((*scratch)[:0], any(v)) // jsontext.go
+	*scratch = out[:0]
+	if ok {
 		if string(out) == "null" {
 			return empty, nil
 		}
@@ -174,7 +177,7 @@ func jsonText[T any](v T, empty string) (string, error) {
 	if err := enc.Encode(v); err != nil {
 		return "", err
 	}
-	out := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	out = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if string(out) == "null" {
 		return empty, nil
 	}

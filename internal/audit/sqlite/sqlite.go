@@ -75,9 +75,10 @@ type Store struct {
 	duplicate *sql.Stmt // duplicateSQL, on the readers
 	opts      Options
 
-	mu     sync.Mutex  // serialises commits; guards the fields below
-	chain  audit.Chain // head of the hash chain as committed
-	lastCP int64       // seq of the newest checkpoint
+	mu      sync.Mutex  // serialises commits; guards the fields below
+	chain   audit.Chain // head of the hash chain as committed
+	lastCP  int64       // seq of the newest checkpoint
+	scratch []byte      // encode's buffer
 	// Decision ids staged and not seen moved, with their seq; the highest
 	// id in the trail; the moved seq up to which unmovedIDs is pruned.
 	unmovedIDs map[string]int64
