@@ -14,7 +14,9 @@ import (
 // such rule or it is undefined for this event; err is an evaluation error or
 // a malformed result.
 type MaskRules interface {
-	MaskOps(ctx context.Context, event map[string]any) (ops []pdp.MaskOp, defined bool, err error)
+	// MaskOps calls event only when a mask rule is active, so that a
+	// bundle without one costs nothing per record.
+	MaskOps(ctx context.Context, event func() map[string]any) (ops []pdp.MaskOp, defined bool, err error)
 }
 
 // Masker applies the mask rule to records before they are written, so that
@@ -30,7 +32,7 @@ func NewMasker(rules MaskRules) *Masker { return &Masker{rules: rules} }
 // replaced pointers are listed in rec.Masked. When the rule fails, the whole
 // input is erased and rec.MaskError is set; the record is still written.
 func (m *Masker) Mask(ctx context.Context, rec *pdp.Record) {
-	ops, defined, err := m.rules.MaskOps(ctx, maskEvent(rec))
+	ops, defined, err := m.rules.MaskOps(ctx, func() map[string]any { return maskEvent(rec) })
 	if err == nil && defined {
 		var input map[string]any
 		if input, err = ApplyMask(rec.Input, ops); err == nil {

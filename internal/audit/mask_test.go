@@ -63,8 +63,8 @@ type rules struct {
 	event   map[string]any
 }
 
-func (r *rules) MaskOps(_ context.Context, event map[string]any) ([]pdp.MaskOp, bool, error) {
-	r.event = event
+func (r *rules) MaskOps(_ context.Context, event func() map[string]any) ([]pdp.MaskOp, bool, error) {
+	r.event = event()
 	return r.ops, r.defined, r.err
 }
 

@@ -38,12 +38,12 @@ func prepareMask(ctx context.Context, store storage.Store, c *ast.Compiler) (*re
 // for event. err reports an evaluation error or a malformed result (a
 // pointer outside /input, an unknown op); the caller erases the whole input
 // then.
-func (e *Engine) MaskOps(ctx context.Context, event map[string]any) ([]pdp.MaskOp, bool, error) {
+func (e *Engine) MaskOps(ctx context.Context, event func() map[string]any) ([]pdp.MaskOp, bool, error) {
 	set := e.active.Load()
 	if set == nil || set.mask == nil {
 		return nil, false, nil
 	}
-	value, err := inputValue(event)
+	value, err := inputValue(event())
 	if err != nil {
 		return nil, true, fmt.Errorf("mask input: %w", err)
 	}

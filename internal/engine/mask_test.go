@@ -42,7 +42,7 @@ mask := ["/input/b"] if input.result.allow`, nil, true, "evaluate"},
 				bundles["system"] = policy(t, "s1", "system", "package system.log\n"+tc.rule+"\n", nil)
 			}
 			activate(t, e, bundles)
-			ops, defined, err := e.MaskOps(context.Background(), event)
+			ops, defined, err := e.MaskOps(context.Background(), func() map[string]any { return event })
 			if tc.errContains != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.errContains) {
 					t.Fatalf("err = %v, want %q", err, tc.errContains)
