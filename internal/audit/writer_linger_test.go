@@ -16,6 +16,7 @@ import (
 func writeLoop(t *testing.T, opts audit.WriterOptions, n, each int) int {
 	t.Helper()
 	f := newFake(false)
+	f.delay = 100 * time.Microsecond // a commit takes time, so writers overlap it
 	w := newWriter(t, f, opts)
 	var wg sync.WaitGroup
 	for range n {
@@ -36,9 +37,9 @@ func writeLoop(t *testing.T, opts audit.WriterOptions, n, each int) int {
 	return len(f.Calls())
 }
 
-// TestWriterLingerGathersConcurrentWrites: with commits that cost nothing,
-// concurrent callers would each commit alone; lingering for the writes on
-// their way makes far fewer, larger commits.
+// TestWriterLingerGathersConcurrentWrites: with short commits, concurrent
+// callers commit in twos and threes; lingering for the writes on their way
+// makes far fewer, larger commits.
 func TestWriterLingerGathersConcurrentWrites(t *testing.T) {
 	const writers, each = 8, 50
 	plain := writeLoop(t, audit.WriterOptions{}, writers, each)
