@@ -48,7 +48,7 @@ func TestSealMatchesReference(t *testing.T) {
 func TestSealDirectEncoding(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		seq, r := rapid.Int64().Draw(t, "seq"), recordGen(true).Draw(t, "record")
-		doc, err := refDocument(seq, r)
+		doc, err := Document(seq, r)
 		if err != nil {
 			t.Fatalf("reference Document: %v", err)
 		}
