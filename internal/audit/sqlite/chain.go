@@ -77,6 +77,9 @@ func (s *Store) Checkpoint(ctx context.Context, kind string) (audit.Checkpoint, 
 	if s.chain.Seq <= s.lastCP && kind != audit.CheckpointShutdown {
 		return audit.Checkpoint{}, false, nil
 	}
+	if err := s.flush(ctx); err != nil { // staged count checkpoints first: the table stays in seq order
+		return audit.Checkpoint{}, false, err
+	}
 	cp := s.opts.Signer.Checkpoint(s.chain.Seq, s.chain.Hash, kind, s.opts.Clock())
 	if err := s.writeTrail(ctx, func(tx *sql.Tx) error { return insertCheckpoint(ctx, tx, "checkpoints", cp) }); err != nil {
 		return cp, false, err
@@ -84,12 +87,8 @@ func (s *Store) Checkpoint(ctx context.Context, kind string) (audit.Checkpoint, 
 	return cp, true, s.checkpointed(&cp)
 }
 
-// writeTrail moves what is staged, then runs fn in a transaction on the
-// trail, so that the trail's checkpoints stay in seq order. s.mu is held.
+// writeTrail runs fn in a transaction on the trail, between moves.
 func (s *Store) writeTrail(ctx context.Context, fn func(*sql.Tx) error) error {
-	if err := s.flush(ctx); err != nil {
-		return err
-	}
 	s.moveMu.Lock()
 	defer s.moveMu.Unlock()
 	return inTx(ctx, s.db, fn)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -265,5 +266,36 @@ func TestStagedCountsUntilMoved(t *testing.T) {
 	flush(t, s)
 	if got := s.Staged(); got != 0 {
 		t.Errorf("Staged after the move = %d, want 0", got)
+	}
+}
+
+// TestCheckpointAfterStagedCheckpoints: a checkpoint signed while count
+// checkpoints are still staged lands after them, so the trail's checkpoints
+// stay in seq order and the trail verifies.
+func TestCheckpointAfterStagedCheckpoints(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.db")
+	s := openStore(t, sqlite.Options{Path: path, Signer: testSigner(t), CheckpointEvery: 4})
+	for range 3 {
+		if err := s.Append(context.Background(), audittest.NewRecords(3)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := s.Checkpoint(context.Background(), audit.CheckpointShutdown); err != nil {
+		t.Fatal(err)
+	}
+	cps, err := s.Checkpoints(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []int64
+	for _, cp := range cps {
+		seqs = append(seqs, cp.Seq)
+	}
+	if !slices.Equal(seqs, []int64{6, 9}) {
+		t.Errorf("checkpoint seqs in table order = %v, want [6 9]: the count one, then the shutdown one", seqs)
+	}
+	rep, err := audit.Verify(context.Background(), s, audit.VerifyOptions{})
+	if err != nil || rep.Break != nil {
+		t.Fatalf("Verify = %+v, %v", rep, err)
 	}
 }
