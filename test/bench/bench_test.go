@@ -207,6 +207,37 @@ func TestCPUTime(t *testing.T) {
 	}
 }
 
+// TestMachineCPU reads the machine's CPU counters: busy never exceeds the
+// total, and both only grow.
+func TestMachineCPU(t *testing.T) {
+	if _, err := os.Stat("/proc/stat"); err != nil {
+		t.Skip("no /proc on this system")
+	}
+	busy0, total0, err := machineCPU()
+	if err != nil || total0 <= 0 || busy0 < 0 || busy0 > total0 {
+		t.Fatalf("machineCPU = %d, %d, %v", busy0, total0, err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	busy1, total1, err := machineCPU()
+	if err != nil || total1 < total0 || busy1 < busy0 {
+		t.Errorf("second machineCPU = %d, %d, %v after %d, %d", busy1, total1, err, busy0, total0)
+	}
+}
+
+// TestUsedCPU turns two snapshots into per-request CPU and the busy share.
+func TestUsedCPU(t *testing.T) {
+	before := usage{server: time.Second, client: 2 * time.Second, busy: 100, total: 400}
+	after := usage{server: 3 * time.Second, client: 3 * time.Second, busy: 250, total: 600}
+	var r result
+	r.usedCPU(before, after, 1000)
+	if r.serverCPU != 2*time.Millisecond || r.clientCPU != time.Millisecond || r.busy != 0.75 {
+		t.Errorf("usedCPU = server %v, client %v, busy %v; want 2ms, 1ms, 0.75", r.serverCPU, r.clientCPU, r.busy)
+	}
+	if !strings.Contains(r.cpuLine(), "server_cpu_us_per_req=2000.0 client_cpu_us_per_req=1000.0 machine_busy=0.75") {
+		t.Errorf("cpuLine = %q", r.cpuLine())
+	}
+}
+
 // TestMedianRatios: over rounds, a target is judged by the median of its
 // per-round ratios, and the range shows the spread.
 func TestMedianRatios(t *testing.T) {

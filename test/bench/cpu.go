@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -46,4 +47,46 @@ func (s *server) cpu() (time.Duration, error) {
 		total += t
 	}
 	return total, nil
+}
+
+// machineCPU is the CPU time all of this machine's processors have been
+// busy and the time they have existed, from the first line of /proc/stat
+// (busy: everything but idle and iowait).
+func machineCPU() (busy, total int64, err error) {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, fmt.Errorf("read machine cpu: %w", err)
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return 0, 0, fmt.Errorf("unexpected /proc/stat line %q", line)
+	}
+	for i, s := range f[1:] {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("parse /proc/stat field %d: %w", i+1, err)
+		}
+		total += v
+		if i != 3 && i != 4 { // idle, iowait
+			busy += v
+		}
+	}
+	return busy, total, nil
+}
+
+// usage is a snapshot of the CPU the server, the load generator (this
+// process) and the whole machine have used.
+type usage struct {
+	server, client time.Duration
+	busy, total    int64
+}
+
+func (s *server) usage() (usage, error) {
+	var u usage
+	var err1, err2, err3 error
+	u.server, err1 = s.cpu()
+	u.client, err2 = cpuTime(os.Getpid())
+	u.busy, u.total, err3 = machineCPU()
+	return u, errors.Join(err1, err2, err3)
 }

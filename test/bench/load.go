@@ -22,9 +22,11 @@ type result struct {
 	p50, p99 time.Duration
 	errors   int64
 	firstErr error
-	// serverCPU is the CPU the server's processes used per request in the
-	// measured phase; 0 when unknown.
-	serverCPU time.Duration
+	// serverCPU and clientCPU are the CPU the server's processes and the
+	// load generator used per request in the measured phase, and busy the
+	// share of the machine's processors in use then; all 0 when unknown.
+	serverCPU, clientCPU time.Duration
+	busy                 float64
 	// hitShare is the share of answers marked cache_hit (gRPC scenarios).
 	hitShare float64
 	skipped  string // why the scenario did not run; empty when it ran
@@ -39,11 +41,13 @@ func (r result) line() string {
 }
 
 func (r result) cpuLine() string {
-	return fmt.Sprintf("CPU scenario=%s server_cpu_us_per_req=%.1f cache_hit_share=%.2f",
-		r.scenario, float64(r.serverCPU)/float64(time.Microsecond), r.hitShare)
+	return fmt.Sprintf("CPU scenario=%s server_cpu_us_per_req=%.1f client_cpu_us_per_req=%.1f machine_busy=%.2f cache_hit_share=%.2f",
+		r.scenario, us(r.serverCPU), us(r.clientCPU), r.busy, r.hitShare)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
 // load drives c with a fixed number of concurrent callers: first a warm-up
 // whose latencies are dropped, then the measured phase. Errors of both
@@ -66,26 +70,31 @@ func (l load) run(ctx context.Context, name string, s *server, measuring func() 
 		done = measuring()
 	}
 	start := time.Now()
-	cpu0, _ := s.cpu()
+	u0, err0 := s.usage()
 	lat := l.phase(ctx, c, &seq, &errs, l.duration, true)
 	elapsed := time.Since(start)
-	cpu1, err := s.cpu()
-	cpu := cpu1 - cpu0
-	if err != nil {
-		cpu = 0
-	}
+	u1, err1 := s.usage()
 	if err := done(); err != nil {
 		errs.add(fmt.Errorf("profile: %w", err))
 	}
 	r := result{scenario: name, rps: float64(len(lat)) / elapsed.Seconds(), errors: errs.n.Load(), firstErr: errs.first()}
-	if len(lat) > 0 {
-		r.serverCPU = cpu / time.Duration(len(lat))
+	if len(lat) > 0 && err0 == nil && err1 == nil {
+		r.usedCPU(u0, u1, len(lat))
 	}
 	if g, ok := c.(interface{ hitShare() float64 }); ok {
 		r.hitShare = g.hitShare()
 	}
 	r.p50, r.p99 = percentile(lat, 0.50), percentile(lat, 0.99)
 	return r
+}
+
+// usedCPU sets the CPU figures from snapshots taken around n requests.
+func (r *result) usedCPU(before, after usage, n int) {
+	r.serverCPU = (after.server - before.server) / time.Duration(n)
+	r.clientCPU = (after.client - before.client) / time.Duration(n)
+	if total := after.total - before.total; total > 0 {
+		r.busy = float64(after.busy-before.busy) / float64(total)
+	}
 }
 
 // phase runs the callers for d and returns the latencies of the calls that
