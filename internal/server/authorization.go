@@ -67,12 +67,9 @@ func batchResponse(ds []pdp.Decision) (*pdpv1.CheckBatchResponse, error) {
 	return out, nil
 }
 
-// checkWire rejects what the domain cannot see: an oversized message or one
-// whose strings were not valid UTF-8 on the wire (see codec.go).
+// checkWire rejects what the domain cannot see: an oversized message. (One
+// the codec could not decode never gets here: see wireError.)
 func checkWire(in *pdpv1.CheckRequest, prefix string) error {
-	if invalidUTF8(in) {
-		return pdp.InvalidField(prefix+"request", "contains a string that is not valid UTF-8")
-	}
 	if n := proto.Size(in); n > MaxRequestBytes {
 		return pdp.InvalidField(prefix+"request", fmt.Sprintf("is %d bytes; at most %d are allowed", n, MaxRequestBytes))
 	}
@@ -80,9 +77,6 @@ func checkWire(in *pdpv1.CheckRequest, prefix string) error {
 }
 
 func checkBatchWire(in *pdpv1.CheckBatchRequest, maxBatch int) error {
-	if invalidUTF8(in) {
-		return pdp.InvalidField("request", "contains a string that is not valid UTF-8")
-	}
 	if n := len(in.GetChecks()); n > maxBatch {
 		return pdp.InvalidField("checks", fmt.Sprintf("holds %d checks; at most %d are allowed", n, maxBatch))
 	}

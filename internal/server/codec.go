@@ -1,9 +1,10 @@
 package server
 
 import (
-	"errors"
+	"log/slog"
 	"strings"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -11,12 +12,15 @@ import (
 )
 
 // gRPC turns every decode failure into codes.Internal before any handler or
-// interceptor runs. A request whose strings are not valid UTF-8 is bad input,
-// not a bug, so the codec decodes it without those strings and marks the
-// message; the handler then answers InvalidArgument.
+// interceptor runs. A request whose strings are not valid UTF-8, or whose
+// values nest deeper than the decoder allows, is bad input, not a bug: the
+// codec finds the field (wirewalk.go), decodes the request as empty and
+// marks it with the problem; the interceptors then answer InvalidArgument
+// naming the field (wireError).
 
-// utf8Marker is a field number no message of ours uses.
-const utf8Marker protowire.Number = 536870911
+// badMarker is a field number no message of ours uses; its bytes are the
+// field and the reason, separated by a NUL.
+const badMarker protowire.Number = 536870911
 
 type codec struct{ base encoding.CodecV2 }
 
@@ -28,46 +32,85 @@ func (c codec) Marshal(v any) (mem.BufferSlice, error) { return c.base.Marshal(v
 
 func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
 	err := c.base.Unmarshal(data, v)
-	if err == nil || !isUTF8Error(err) {
-		return err
+	if err == nil {
+		return nil
 	}
 	m, ok := v.(proto.Message)
-	if !ok {
+	fallback := badInputReason(err)
+	if !ok || fallback == "" {
 		return err
+	}
+	p := badField(data.Materialize(), m.ProtoReflect().Descriptor())
+	if p == nil {
+		p = &wireProblem{"request", fallback}
 	}
 	proto.Reset(m)
 	var raw []byte
-	raw = protowire.AppendTag(raw, utf8Marker, protowire.VarintType)
-	raw = protowire.AppendVarint(raw, 1)
+	raw = protowire.AppendTag(raw, badMarker, protowire.BytesType)
+	raw = protowire.AppendString(raw, p.field+"\x00"+p.reason)
 	m.ProtoReflect().SetUnknown(raw)
 	return nil
 }
 
-func isUTF8Error(err error) bool {
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		if strings.Contains(e.Error(), "UTF-8") {
-			return true
-		}
+// badInputReason says what is wrong with the input when err is a decode
+// failure that bad input causes; "" for any other error.
+func badInputReason(err error) string {
+	switch msg := err.Error(); {
+	case strings.Contains(msg, "UTF-8"):
+		return "contains a string that is not valid UTF-8"
+	case strings.Contains(msg, "recursion depth"):
+		return "nests too deeply"
 	}
-	return false
+	return ""
 }
 
-// invalidUTF8 reports whether the codec marked m.
-func invalidUTF8(m proto.Message) bool {
+// wireError is the InvalidArgument error of a request the codec marked;
+// nil for any other.
+func wireError(req any) error {
+	m, ok := req.(proto.Message)
+	if !ok {
+		return nil
+	}
 	raw := m.ProtoReflect().GetUnknown()
 	for len(raw) > 0 {
 		num, typ, n := protowire.ConsumeTag(raw)
 		if n < 0 {
-			return false
+			return nil
 		}
-		if num == utf8Marker {
-			return true
+		if num == badMarker && typ == protowire.BytesType {
+			v, _ := protowire.ConsumeString(raw[n:])
+			field, reason, _ := strings.Cut(v, "\x00")
+			return (&wireProblem{field, reason}).err()
 		}
-		m := protowire.ConsumeFieldValue(num, typ, raw[n:])
-		if m < 0 {
-			return false
+		size := protowire.ConsumeFieldValue(num, typ, raw[n:])
+		if size < 0 {
+			return nil
 		}
-		raw = raw[n+m:]
+		raw = raw[n+size:]
 	}
-	return false
+	return nil
+}
+
+// wireStream answers InvalidArgument for a streamed message the codec
+// marked, as errorsUnary does for a unary request.
+func wireStream(log *slog.Logger) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+		return h(srv, &checkedStream{ServerStream: ss, log: log, method: info.FullMethod})
+	}
+}
+
+type checkedStream struct {
+	grpc.ServerStream
+	log    *slog.Logger
+	method string
+}
+
+func (s *checkedStream) RecvMsg(m any) error {
+	if err := s.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	if err := wireError(m); err != nil {
+		return toStatus(withTraceID(s.Context(), s.log), s.method, err)
+	}
+	return nil
 }

@@ -1,52 +1,118 @@
 package server
 
 import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
 	"testing"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/mem"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
+	"github.com/pdp-project/pdp/internal/pdp"
 )
 
-// subjectWithID encodes CheckRequest{subject{id: id}} by hand, so that id can
-// hold bytes that proto.Marshal would refuse.
-func subjectWithID(id string) []byte {
-	var sub []byte
-	sub = protowire.AppendTag(sub, 2, protowire.BytesType)
-	sub = protowire.AppendString(sub, id)
-	var req []byte
-	req = protowire.AppendTag(req, 1, protowire.BytesType)
-	return protowire.AppendBytes(req, sub)
+// Hand-built wire bytes, so that strings can hold what proto.Marshal would
+// refuse. Field numbers are those of api/pdp/v1 and google.protobuf.Struct.
+func field(num protowire.Number, payload ...[]byte) []byte {
+	b := protowire.AppendTag(nil, num, protowire.BytesType)
+	return protowire.AppendBytes(b, bytes.Join(payload, nil))
 }
 
-func TestCodecMarksInvalidUTF8(t *testing.T) {
+func str(num protowire.Number, s string) []byte { return field(num, []byte(s)) }
+
+// entry is one key of a Struct; the value is a google.protobuf.Value.
+func entry(key string, value ...[]byte) []byte { return field(1, str(1, key), field(2, value...)) }
+
+func strValue(s string) []byte             { return str(3, s) }
+func structValue(entries ...[]byte) []byte { return field(5, entries...) }
+func listValue(values ...[]byte) []byte {
+	var items [][]byte
+	for _, v := range values {
+		items = append(items, field(1, v))
+	}
+	return field(6, items...)
+}
+
+// nested is a Value holding n Structs, each under the key "n".
+func nested(n int) []byte {
+	v := strValue("x")
+	for range n {
+		v = structValue(entry("n", v))
+	}
+	return v
+}
+
+func TestCodecNamesTheBadField(t *testing.T) {
+	deep := "resource.attributes" + strings.Repeat(".n", pdp.MaxAttributeDepth)
 	tests := []struct {
-		name    string
-		wire    []byte
-		invalid bool
-		wantErr bool
+		name  string
+		msg   proto.Message
+		wire  []byte
+		field string // "" when the request is fine
+		want  string
 	}{
-		{"valid", subjectWithID("alice"), false, false},
-		{"invalid utf8", subjectWithID("al\xffice"), true, false},
-		{"truncated", []byte{0x0a, 0x05, 0x12}, false, true},
+		{"valid", &pdpv1.CheckRequest{}, field(1, str(2, "alice")), "", ""},
+		{"subject id", &pdpv1.CheckRequest{}, field(1, str(2, "al\xffice")), "subject.id", "is not valid UTF-8"},
+		{"second role", &pdpv1.CheckRequest{}, field(1, str(3, "viewer"), str(3, "ed\xff")), "subject.roles[1]", "is not valid UTF-8"},
+		{"attribute key", &pdpv1.CheckRequest{}, field(2, field(3, entry("k\xff", strValue("v")))),
+			"resource.attributes", "has a key that is not valid UTF-8"},
+		{"value in a list", &pdpv1.CheckRequest{}, field(4, entry("tags", listValue(strValue("a"), strValue("b\xff")))),
+			"environment.tags[1]", "is not valid UTF-8"},
+		{"batch item", &pdpv1.CheckBatchRequest{}, msgs(field(1, field(3, str(1, "read"))), field(1, field(3, str(1, "re\xffad")))),
+			"checks[1].action.name", "is not valid UTF-8"},
+		{"beyond the decoder's depth", &pdpv1.CheckRequest{}, field(2, field(3, entry("n", nested(3400)))),
+			deep, "nests deeper than 32 levels"},
 	}
 	c := newCodec()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			msg := &pdpv1.CheckRequest{}
-			err := c.Unmarshal(mem.BufferSlice{mem.SliceBuffer(tc.wire)}, msg)
-			if (err != nil) != tc.wantErr {
-				t.Fatalf("Unmarshal error = %v, want error %v", err, tc.wantErr)
+			if err := c.Unmarshal(mem.BufferSlice{mem.SliceBuffer(tc.wire)}, tc.msg); err != nil {
+				t.Fatalf("Unmarshal: %v", err)
 			}
-			if got := invalidUTF8(msg); got != tc.invalid {
-				t.Errorf("invalidUTF8 = %v, want %v", got, tc.invalid)
+			err := wireError(tc.msg)
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("wireError = %v, want nil", err)
+				}
+				return
 			}
-			if tc.invalid && checkWire(msg, "") == nil {
-				t.Error("checkWire accepted a message with invalid UTF-8")
+			if pdp.ErrorCode(err) != pdp.CodeInvalidArgument || err.Error() != tc.field+": "+tc.want {
+				t.Errorf("wireError = %v (code %v), want %q", err, pdp.ErrorCode(err), tc.field+": "+tc.want)
 			}
 		})
+	}
+}
+
+func msgs(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+
+// TestCodecOtherErrors: a decode failure that is not bad input stays an
+// error (gRPC answers Internal).
+func TestCodecOtherErrors(t *testing.T) {
+	err := newCodec().Unmarshal(mem.BufferSlice{mem.SliceBuffer([]byte{0x0a, 0x05, 0x12})}, &pdpv1.CheckRequest{})
+	if err == nil {
+		t.Fatal("a truncated message decoded")
+	}
+}
+
+// TestErrorsUnaryRefusesMarkedRequests: the handler never sees a request
+// the codec marked.
+func TestErrorsUnaryRefusesMarkedRequests(t *testing.T) {
+	in := &pdpv1.CheckRequest{}
+	if err := newCodec().Unmarshal(mem.BufferSlice{mem.SliceBuffer(field(1, str(2, "\xff")))}, in); err != nil {
+		t.Fatal(err)
+	}
+	called := false
+	h := func(context.Context, any) (any, error) { called = true; return nil, nil }
+	_, err := errorsUnary(slog.New(slog.DiscardHandler))(context.Background(), in, &grpc.UnaryServerInfo{FullMethod: "/m"}, h)
+	if called || status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "subject.id") {
+		t.Errorf("called %v, err %v; want InvalidArgument naming subject.id without calling the handler", called, err)
 	}
 }
 

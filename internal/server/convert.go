@@ -25,11 +25,39 @@ func toRequest(in *pdpv1.CheckRequest, caller string) pdp.Request {
 	}
 }
 
+// structMap converts attributes as Struct.AsMap does, except that NaN and
+// the infinities stay numbers (AsMap turns them into the strings "NaN" and
+// "Infinity"), so that validation refuses them instead of letting Rego see
+// a string where the caller sent a number.
 func structMap(s *structpb.Struct) map[string]any {
 	if s == nil {
 		return nil
 	}
-	return s.AsMap()
+	return fieldsMap(s)
+}
+
+func fieldsMap(s *structpb.Struct) map[string]any {
+	m := make(map[string]any, len(s.GetFields()))
+	for k, v := range s.GetFields() {
+		m[k] = plainValue(v)
+	}
+	return m
+}
+
+func plainValue(v *structpb.Value) any {
+	switch k := v.GetKind().(type) {
+	case *structpb.Value_NumberValue:
+		return k.NumberValue
+	case *structpb.Value_StructValue:
+		return fieldsMap(k.StructValue)
+	case *structpb.Value_ListValue:
+		items := make([]any, len(k.ListValue.GetValues()))
+		for i, e := range k.ListValue.GetValues() {
+			items[i] = plainValue(e)
+		}
+		return items
+	}
+	return v.AsInterface() // null, string, bool
 }
 
 // toResponse converts a decision into its wire form.

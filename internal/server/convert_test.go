@@ -1,11 +1,15 @@
 package server
 
 import (
+	"cmp"
 	"encoding/json"
+	"math"
+	"reflect"
 	"testing"
 	"time"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
 )
@@ -63,5 +67,51 @@ func TestToRequestDefaults(t *testing.T) {
 	}
 	if got := input["caller"].(map[string]any); len(got) != 0 {
 		t.Errorf("caller = %v, want {}", got)
+	}
+}
+
+// TestStructMapMatchesAsMap: for finite values the conversion is AsMap's.
+func TestStructMapMatchesAsMap(t *testing.T) {
+	s, err := structpb.NewStruct(map[string]any{
+		"n": 1.5, "s": "x", "b": true, "null": nil, "empty": map[string]any{},
+		"obj": map[string]any{"list": []any{1.0, "two", []any{}, map[string]any{"k": false}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := structMap(s), s.AsMap(); !reflect.DeepEqual(got, want) {
+		t.Errorf("structMap = %#v\nwant %#v", got, want)
+	}
+	if structMap(nil) != nil {
+		t.Error("structMap(nil) is not nil")
+	}
+}
+
+// TestNonFiniteNumbersAreRefused: NaN and the infinities are not numbers
+// JSON or Rego can hold; the field is named instead of the value becoming
+// a string.
+func TestNonFiniteNumbersAreRefused(t *testing.T) {
+	num := structpb.NewNumberValue
+	tests := []struct {
+		name  string
+		in    *pdpv1.CheckRequest
+		field string
+	}{
+		{"NaN attribute", &pdpv1.CheckRequest{Subject: &pdpv1.Subject{Attributes: &structpb.Struct{
+			Fields: map[string]*structpb.Value{"score": num(math.NaN())}}}}, "subject.attributes.score"},
+		{"infinity in a list", &pdpv1.CheckRequest{Environment: &structpb.Struct{Fields: map[string]*structpb.Value{
+			"xs": structpb.NewListValue(&structpb.ListValue{Values: []*structpb.Value{num(1), num(math.Inf(-1))}})}}},
+			"environment.xs[1]"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.in.Subject = cmp.Or(tc.in.Subject, &pdpv1.Subject{})
+			tc.in.Subject.Id = "alice"
+			tc.in.Resource, tc.in.Action = &pdpv1.Resource{Type: "doc"}, &pdpv1.Action{Name: "read"}
+			err := toRequest(tc.in, "").Validate()
+			if err == nil || err.Error() != tc.field+": is not a finite number" {
+				t.Errorf("Validate = %v, want %s: is not a finite number", err, tc.field)
+			}
+		})
 	}
 }

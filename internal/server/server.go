@@ -60,7 +60,8 @@ func NewGRPC(opts GRPCOptions) *GRPC {
 		grpc.NumStreamWorkers(streamWorkers),
 		grpc.ChainUnaryInterceptor(recoverUnary(log), rateLimitUnary(opts.Limiter, log),
 			authorizeUnary(opts.Authorizer, log), errorsUnary(log)),
-		grpc.ChainStreamInterceptor(rateLimitStream(opts.Limiter, log), authorizeStream(opts.Authorizer, log)),
+		grpc.ChainStreamInterceptor(rateLimitStream(opts.Limiter, log), authorizeStream(opts.Authorizer, log),
+			wireStream(log)),
 	}
 	if opts.Creds != nil {
 		sopts = append(sopts, grpc.Creds(opts.Creds))
@@ -92,6 +93,9 @@ func (g *GRPC) Shutdown() { g.health.Shutdown() }
 
 func errorsUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		if err := wireError(req); err != nil { // codec.go
+			return nil, toStatus(withTraceID(ctx, log), info.FullMethod, err)
+		}
 		resp, err := h(ctx, req)
 		if err != nil {
 			return nil, toStatus(withTraceID(ctx, log), info.FullMethod, err)
