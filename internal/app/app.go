@@ -104,7 +104,7 @@ func (a *App) buildServers(context.Context) error {
 		Tokens:    tokens,
 		Evaluator: a.traceEvaluator(eval), Recorder: a.traceRecorder(a.writer), Observer: a.decisionObserver(),
 		Logger: a.log, MaxBatch: a.cfg.Server.MaxBatch,
-		Masker: audit.NewMasker(a.engine),
+		Masker: audit.NewMasker(a.engine), Targets: a.engine,
 	})
 	creds, err := a.transportCredentials()
 	if err != nil {

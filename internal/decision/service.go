@@ -45,6 +45,9 @@ type Options struct {
 	Tokens TokenVerifier
 	// Observer is told about every audited decision (observe.go); nil: none.
 	Observer Observer
+	// Targets names the revision and entrypoint of decisions made without
+	// evaluation (token.go); nil: the entrypoint the request named.
+	Targets Targets
 }
 
 // Service decides requests. It is safe for concurrent use.
@@ -58,13 +61,14 @@ type Service struct {
 	tokens   TokenVerifier
 	masker   Masker
 	obs      Observer
+	targets  Targets
 }
 
 // New builds a Service from opts.
 func New(opts Options) *Service {
 	s := &Service{eval: opts.Evaluator, rec: opts.Recorder, log: opts.Logger,
 		clock: opts.Clock, newID: opts.NewID, maxBatch: opts.MaxBatch, tokens: opts.Tokens,
-		masker: opts.Masker, obs: opts.Observer}
+		masker: opts.Masker, obs: opts.Observer, targets: opts.Targets}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -152,10 +156,8 @@ func (s *Service) evaluate(ctx context.Context, req pdp.Request) (pdp.Decision, 
 		return pdp.Decision{}, pdp.Record{}, err
 	}
 	input := req.Input(start)
-	var res pdp.Result
-	if denied != nil {
-		res = *denied
-	} else if res, err = s.eval.Evaluate(ctx, pdp.Query{Entrypoint: req.Policy, Input: input, Explain: req.Explain}); err != nil {
+	res, err := s.result(ctx, req, input, denied)
+	if err != nil {
 		return pdp.Decision{}, pdp.Record{}, err
 	}
 	if res.Err != "" {
@@ -168,6 +170,14 @@ func (s *Service) evaluate(ctx context.Context, req pdp.Request) (pdp.Decision, 
 		s.masker.Mask(ctx, &rec)
 	}
 	return pdp.Decision{ID: id, Result: res}, rec, nil
+}
+
+// result evaluates req, or completes the deny that replaced evaluation.
+func (s *Service) result(ctx context.Context, req pdp.Request, input map[string]any, denied *pdp.Result) (pdp.Result, error) {
+	if denied != nil {
+		return s.targeted(*denied, req.Policy)
+	}
+	return s.eval.Evaluate(ctx, pdp.Query{Entrypoint: req.Policy, Input: input, Explain: req.Explain})
 }
 
 func (s *Service) auditFailed(ctx context.Context, recs []pdp.Record, err error) error {

@@ -45,6 +45,28 @@ func (s *Service) verifyToken(ctx context.Context, id string, req pdp.Request) (
 	return req, nil, nil
 }
 
+// Targets resolves an entrypoint against the active bundle set without
+// evaluating it.
+type Targets interface {
+	Target(entrypoint string) (revision, resolved string, err error)
+}
+
+// targeted gives a decision made without evaluation (a refused token) the
+// bundle revision and entrypoint an evaluation would have used; like an
+// evaluation, it fails when no bundle is active or the entrypoint is not
+// declared. Without Targets, the entrypoint is the one the request named.
+func (s *Service) targeted(res pdp.Result, policy string) (pdp.Result, error) {
+	if s.targets == nil {
+		return res, nil
+	}
+	rev, ep, err := s.targets.Target(policy)
+	if err != nil {
+		return pdp.Result{}, err
+	}
+	res.BundleRevision, res.Entrypoint = rev, ep
+	return res, nil
+}
+
 func tokenReason(err error) string {
 	var r interface{ Reason() string }
 	if errors.As(err, &r) && r.Reason() != "" {

@@ -95,3 +95,59 @@ func TestSubjectToken(t *testing.T) {
 		})
 	}
 }
+
+// targets resolves as the engine would: "" is authz/decision, other is
+// undeclared; active false means no bundle.
+type targets struct{ active bool }
+
+func (t targets) Target(ep string) (string, string, error) {
+	switch {
+	case !t.active:
+		return "", "", pdp.Unavailable("no policy bundle is active", nil)
+	case ep == "" || ep == "authz/decision":
+		return "r7", "authz/decision", nil
+	}
+	return "", "", pdp.InvalidField("policy", "not declared")
+}
+
+// TestTokenDenyNamesTheBundle: a refused token is decided without
+// evaluation, but its answer and record name the active revision and the
+// entrypoint, and it fails as an evaluation would when there is no bundle
+// or the policy is not declared.
+func TestTokenDenyNamesTheBundle(t *testing.T) {
+	tests := []struct {
+		name    string
+		targets targets
+		policy  string
+		code    pdp.Code // "" for no error
+	}{
+		{"active bundle", targets{true}, "", ""},
+		{"no bundle", targets{false}, "", pdp.CodeUnavailable},
+		{"undeclared policy", targets{true}, "other", pdp.CodeInvalidArgument},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &records{}
+			svc := decision.New(decision.Options{Evaluator: allowAll{}, Recorder: rec, Tokens: tokens{}, Targets: tc.targets})
+			req := pdp.Request{Subject: pdp.Subject{Token: "bad"}, Resource: pdp.Resource{Type: "doc"},
+				Action: pdp.Action{Name: "read"}, Policy: tc.policy}
+			d, err := svc.Check(context.Background(), req)
+			if err != nil {
+				if pdp.ErrorCode(err) != tc.code {
+					t.Fatalf("Check error = %v, want code %q", err, tc.code)
+				}
+				if len(rec.recs) != 0 {
+					t.Fatal("a refused request left a record")
+				}
+				return
+			}
+			if tc.code != "" {
+				t.Fatalf("Check succeeded, want code %q", tc.code)
+			}
+			r := rec.recs[0]
+			if d.BundleRevision != "r7" || r.BundleRevision != "r7" || r.Entrypoint != "authz/decision" || d.Allow {
+				t.Errorf("decision %+v, record revision %q entrypoint %q", d.Result, r.BundleRevision, r.Entrypoint)
+			}
+		})
+	}
+}

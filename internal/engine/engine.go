@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/open-policy-agent/opa/v1/bundle"
+	"github.com/pdp-project/pdp/internal/pdp"
 )
 
 // Options configures an Engine.
@@ -62,6 +63,18 @@ func (e *Engine) Activate(ctx context.Context, bundles map[string]*bundle.Bundle
 	e.log.Info("bundles activated", "bundle_revision", set.revision,
 		"entrypoint", set.defaultEntrypoint, "entrypoints", len(set.queries))
 	return set.revision, nil
+}
+
+// Target resolves an entrypoint against the active bundle set without
+// evaluating it: the revision and entrypoint an evaluation would use, or the
+// error it would fail with (Unavailable, or InvalidArgument on "policy").
+func (e *Engine) Target(entrypoint string) (revision, resolved string, err error) {
+	set := e.active.Load()
+	if set == nil {
+		return "", "", pdp.Unavailable("no policy bundle is active", nil)
+	}
+	resolved, _, err = set.query(entrypoint)
+	return set.revision, resolved, err
 }
 
 // Revision returns the combined revision of the active bundle set, and false

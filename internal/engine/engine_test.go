@@ -176,6 +176,35 @@ func TestRevision(t *testing.T) {
 	}
 }
 
+// TestTarget resolves an entrypoint as Evaluate would, without evaluating.
+func TestTarget(t *testing.T) {
+	e := engine.New(engine.Options{})
+	if _, _, err := e.Target(""); pdp.ErrorCode(err) != pdp.CodeUnavailable {
+		t.Fatalf("Target before activation: %v, want Unavailable", err)
+	}
+	activate(t, e, map[string]*bundle.Bundle{"b": allowIf(t, "v3", "a")})
+	tests := []struct {
+		entrypoint, wantEP string
+		code               pdp.Code // "" for no error
+	}{
+		{"", "authz/decision", ""},
+		{"authz/decision", "authz/decision", ""},
+		{"authz/other", "", pdp.CodeInvalidArgument},
+	}
+	for _, tt := range tests {
+		rev, ep, err := e.Target(tt.entrypoint)
+		if tt.code != "" {
+			if pdp.ErrorCode(err) != tt.code {
+				t.Errorf("Target(%q) error = %v, want %q", tt.entrypoint, err, tt.code)
+			}
+			continue
+		}
+		if err != nil || rev != "v3" || ep != tt.wantEP {
+			t.Errorf("Target(%q) = %q, %q, %v; want v3, %q", tt.entrypoint, rev, ep, err, tt.wantEP)
+		}
+	}
+}
+
 func TestActivateFailureKeepsOldSet(t *testing.T) {
 	ctx := context.Background()
 	meta := func(kv ...any) map[string]any { return map[string]any{kv[0].(string): kv[1]} }

@@ -80,6 +80,9 @@ func testTokenAttacks(t *testing.T, s *tlsPDP) []string {
 			if cause == "" || !strings.Contains(reasons, tc.reason) {
 				t.Fatalf("audit: reasons %s error %q", reasons, cause)
 			}
+			if resp.GetBundleRevision() == "" {
+				t.Fatal("a token deny names no bundle revision while a bundle is active")
+			}
 		})
 	}
 	t.Run("token/1 MiB token", func(t *testing.T) {
