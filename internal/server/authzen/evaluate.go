@@ -50,7 +50,7 @@ func (a *API) evaluateOne(r *http.Request, e evaluation) (any, error) {
 	}
 	d, err := a.dec.Check(r.Context(), req)
 	if err != nil {
-		return nil, err
+		return nil, callerFields(err)
 	}
 	return toResult(d), nil
 }
@@ -114,7 +114,7 @@ func itemRequest(defaults evaluation, raw json.RawMessage, caller string) (pdp.R
 	if err != nil {
 		return req, err
 	}
-	return req, req.Validate()
+	return req, callerFields(req.Validate())
 }
 
 // merge overrides whole objects of defaults with those the item carries.

@@ -1,6 +1,7 @@
 package authzen
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,7 +31,14 @@ type evaluation struct {
 // decode reads a JSON object of at most limit bytes into v. Every failure
 // is InvalidArgument on field "request".
 func decode(r *http.Request, limit int64, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, limit))
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
+	if err != nil {
+		return badBody(err, limit)
+	}
+	if err := checkUTF8(body); err != nil { // fields.go
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
 		return badBody(err, limit)
 	}
