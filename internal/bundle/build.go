@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/bundle"
@@ -17,6 +18,9 @@ import (
 // testFileSuffix names Rego unit tests, which `pdp bundle build` leaves out:
 // they run from the policy sources (`pdp test`), not in a server.
 const testFileSuffix = "_test.rego"
+
+// manifestFile marks the root of a bundle.
+const manifestFile = ".manifest"
 
 // Signing names the private key (PEM file, or a file holding the HMAC
 // secret) that signs a bundle.
@@ -49,10 +53,14 @@ type BuildOptions struct {
 // Decision-case files and Rego tests are left out; with a signing key the
 // bundle carries .signatures.json over every file.
 func Build(ctx context.Context, opts BuildOptions, w io.Writer) error {
+	nested, err := NestedBundles(opts.Dir)
+	if err != nil {
+		return fmt.Errorf("build bundle %q: %w", opts.Dir, err)
+	}
 	// Reading through an fs.FS rooted at the directory keeps the file names
 	// in the bundle (and in its signature) relative: authz/policy.rego.
 	c := compile.New().WithAsBundle(true).WithFS(os.DirFS(opts.Dir)).WithPaths(".").
-		WithFilter(leaveOutOfBuild).WithOutput(w)
+		WithFilter(leaveOutOfBuild(nested)).WithOutput(w)
 	if opts.Revision != "" {
 		c = c.WithRevision(opts.Revision)
 	}
@@ -65,8 +73,34 @@ func Build(ctx context.Context, opts BuildOptions, w io.Writer) error {
 	return nil
 }
 
-func leaveOutOfBuild(path string, info fs.FileInfo, _ int) bool {
-	return !info.IsDir() && (isCaseFile(path) || strings.HasSuffix(filepath.Base(path), testFileSuffix))
+// leaveOutOfBuild is the build's loader filter (true leaves out): the
+// nested bundles, decision-case files and Rego tests.
+func leaveOutOfBuild(nested []string) func(string, fs.FileInfo, int) bool {
+	return func(path string, info fs.FileInfo, _ int) bool {
+		if info.IsDir() {
+			return slices.Contains(nested, filepath.ToSlash(filepath.Clean(path)))
+		}
+		return isCaseFile(path) || strings.HasSuffix(filepath.Base(path), testFileSuffix)
+	}
+}
+
+// NestedBundles lists the directories below dir (slash paths relative to
+// it, in walk order) that hold their own .manifest: separate bundles, as
+// `pdp test` treats them, which Build leaves out of the bundle of dir
+// (policies/authzen-todo is built on its own, not into policies/).
+func NestedBundles(dir string) ([]string, error) {
+	var nested []string
+	err := fs.WalkDir(os.DirFS(dir), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() || path == "." {
+			return err
+		}
+		if _, err := os.Stat(filepath.Join(dir, path, manifestFile)); err == nil {
+			nested = append(nested, path)
+			return fs.SkipDir
+		}
+		return nil
+	})
+	return nested, err
 }
 
 // Sign reads the bundle at path (directory or tarball; any old signature is

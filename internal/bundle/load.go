@@ -87,6 +87,7 @@ func Name(source string) string {
 		if u, err := url.Parse(source); err == nil {
 			return strings.TrimSuffix(path.Base(u.Path), ".tar.gz")
 		}
+		source = cutSecrets(source) // an invalid URL: keep its query out of the name
 	}
 	return strings.TrimSuffix(filepath.Base(filepath.Clean(source)), ".tar.gz")
 }

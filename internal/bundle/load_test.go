@@ -57,12 +57,14 @@ func TestLoadErrors(t *testing.T) {
 
 func TestName(t *testing.T) {
 	tests := map[string]string{
-		"bundles/example":        "example",
-		"bundles/example/":       "example",
-		"/srv/system.tar.gz":     "system",
-		"clinic":                 "clinic",
-		"dist/clinic-v2.tar.gz":  "clinic-v2",
-		"dist/archive.tgz.other": "archive.tgz.other",
+		"bundles/example":                       "example",
+		"bundles/example/":                      "example",
+		"/srv/system.tar.gz":                    "system",
+		"clinic":                                "clinic",
+		"dist/clinic-v2.tar.gz":                 "clinic-v2",
+		"dist/archive.tgz.other":                "archive.tgz.other",
+		"https://h/b/clinic.tar.gz?token=T":     "clinic",
+		"https://u:p@h:bad/b/clinic.tar.gz?t=T": "clinic", // invalid port: no query in the name
 	}
 	for path, want := range tests {
 		if got := bundle.Name(path); got != want {

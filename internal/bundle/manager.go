@@ -96,7 +96,7 @@ func NewManager(opts Options) (*Manager, error) {
 	for _, p := range opts.Paths {
 		name := Name(p)
 		if other, dup := seen[name]; dup {
-			return nil, fmt.Errorf("bundle manager: %q and %q share the bundle name %q", other, p, name)
+			return nil, fmt.Errorf("bundle manager: %q and %q share the bundle name %q", redactURL(other), redactURL(p), name)
 		}
 		seen[name] = p
 		s, err := m.newSource(name, p)
@@ -253,6 +253,7 @@ func (m *Manager) activated(rev string) {
 // logged as a warning once and at debug level while it repeats.
 func (m *Manager) fail(s *source, err error) {
 	s.failed = true
+	err = redactError(err, s.path) // whatever produced it, no URL secret is shown
 	m.mu.Lock()
 	repeated := s.status.LastError == err.Error()
 	s.status.LastError = err.Error()
@@ -261,5 +262,5 @@ func (m *Manager) fail(s *source, err error) {
 	if repeated {
 		level = slog.LevelDebug
 	}
-	m.log.Log(context.Background(), level, "bundle not activated", "bundle", s.name, "source", s.path, "error", err)
+	m.log.Log(context.Background(), level, "bundle not activated", "bundle", s.name, "source", s.status.Source, "error", err)
 }

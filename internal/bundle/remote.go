@@ -3,6 +3,7 @@ package bundle
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -62,7 +63,7 @@ func newRemote(o remoteOptions) (*remote, error) {
 	}
 	client, err := rest.New(restConfig(base, o.tokenFile), nil, rest.Logger(logging.NewNoOpLogger()))
 	if err != nil {
-		return nil, fmt.Errorf("bundle source %q: %w", o.url, err)
+		return nil, redactError(fmt.Errorf("bundle source %q: %w", o.url, err), o.url)
 	}
 	manual := plugins.TriggerManual
 	cfg := download.Config{Trigger: &manual}
@@ -84,7 +85,7 @@ func newRemote(o remoteOptions) (*remote, error) {
 func splitURL(raw string) (base, path string, err error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return "", "", fmt.Errorf("bundle source %q is not a valid URL", raw)
+		return "", "", fmt.Errorf("bundle source %q is not a valid URL", redactURL(raw))
 	}
 	return u.Scheme + "://" + u.Host, strings.TrimPrefix(u.RequestURI(), "/"), nil
 }
@@ -155,19 +156,26 @@ func (r *remote) fetch(ctx context.Context) (update, bool) {
 	select {
 	case got = <-r.results:
 	default:
-		return update{err: fmt.Errorf("download %s: no result", r.url)}, false
+		return update{err: r.failed(errors.New("no result"))}, false
 	}
 	if got.Error != nil {
-		return update{err: fmt.Errorf("download %s: %w", r.url, got.Error)}, false
+		return update{err: r.failed(got.Error)}, false
 	}
 	if got.Bundle == nil {
 		return update{}, false
 	}
 	raw, err := io.ReadAll(got.Raw)
 	if err != nil {
-		return update{err: fmt.Errorf("download %s: %w", r.url, err)}, false
+		return update{err: r.failed(err)}, false
 	}
 	return update{b: got.Bundle, raw: raw}, true
+}
+
+// failed is a download error fit for the log and /readyz: the URL's user
+// info and query (a token) are removed from its text, wherever OPA's or Go's
+// HTTP client repeated them.
+func (r *remote) failed(err error) error {
+	return redactError(fmt.Errorf("download %s: %w", r.url, err), r.url)
 }
 
 // fallback returns the persisted copy (verified again), or nil, and the

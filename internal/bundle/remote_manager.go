@@ -1,9 +1,6 @@
 package bundle
 
-import (
-	"context"
-	"net/url"
-)
+import "context"
 
 // apply takes what a remote source delivered: a new bundle is activated
 // with the others; an error is recorded while the active set keeps serving.
@@ -41,18 +38,4 @@ func (m *Manager) localPaths() []string {
 		}
 	}
 	return paths
-}
-
-// redactURL drops credentials and the query (which may carry a token) from
-// an URL source before it is shown; paths are returned unchanged.
-func redactURL(source string) string {
-	if !IsURL(source) {
-		return source
-	}
-	u, err := url.Parse(source)
-	if err != nil {
-		return source
-	}
-	u.User, u.RawQuery = nil, ""
-	return u.String()
 }

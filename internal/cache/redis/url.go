@@ -1,6 +1,8 @@
 package redis
 
 import (
+	"errors"
+	"fmt"
 	"net/url"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -14,7 +16,7 @@ import (
 func universalOptions(raw string) (*goredis.UniversalOptions, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, err
+		return nil, withoutURL(err)
 	}
 	q := u.Query()
 	switch {
@@ -25,7 +27,7 @@ func universalOptions(raw string) (*goredis.UniversalOptions, error) {
 	}
 	o, err := goredis.ParseURL(raw)
 	if err != nil {
-		return nil, err
+		return nil, withoutURL(err)
 	}
 	return &goredis.UniversalOptions{Addrs: []string{o.Addr}, DB: o.DB, Username: o.Username,
 		Password: o.Password, TLSConfig: o.TLSConfig, Protocol: o.Protocol}, nil
@@ -34,7 +36,7 @@ func universalOptions(raw string) (*goredis.UniversalOptions, error) {
 func failover(raw string) (*goredis.UniversalOptions, error) {
 	o, err := goredis.ParseFailoverURL(raw)
 	if err != nil {
-		return nil, err
+		return nil, withoutURL(err)
 	}
 	return &goredis.UniversalOptions{MasterName: o.MasterName, Addrs: o.SentinelAddrs, DB: o.DB,
 		Username: o.Username, Password: o.Password, SentinelUsername: o.SentinelUsername,
@@ -44,8 +46,20 @@ func failover(raw string) (*goredis.UniversalOptions, error) {
 func cluster(raw string) (*goredis.UniversalOptions, error) {
 	o, err := goredis.ParseClusterURL(raw)
 	if err != nil {
-		return nil, err
+		return nil, withoutURL(err)
 	}
 	return &goredis.UniversalOptions{Addrs: o.Addrs, IsClusterMode: true, Username: o.Username,
 		Password: o.Password, TLSConfig: o.TLSConfig}, nil
+}
+
+// withoutURL is a URL parsing error without the URL it repeats, which may
+// hold a password: url.Error keeps only its cause (`invalid port ":x" after
+// host`). go-redis' own messages name an option or the path, never the
+// user info.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("not a valid URL: %w", ue.Err)
+	}
+	return err
 }

@@ -1,0 +1,3 @@
+package lib.deep
+
+x := 1

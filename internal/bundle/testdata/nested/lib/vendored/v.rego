@@ -1,0 +1,3 @@
+package vendored
+
+v := 1

@@ -1,0 +1,3 @@
+package todo
+
+allow := true
