@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -17,15 +18,12 @@ func runAudit(ctx context.Context, e env, args []string) error {
 	subs := map[string]func(context.Context, env, []string) error{
 		"query": runAuditQuery, "show": runAuditShow, "verify": runAuditVerify, "tail": runAuditTail,
 	}
-	if len(args) == 0 {
-		return usagef("audit: want a subcommand: query, show, verify or tail")
-	}
-	run, ok := subs[args[0]]
-	if !ok {
-		return usagef("audit: unknown subcommand %q (want query, show, verify or tail)", args[0])
-	}
-	return run(ctx, e, args[1:])
+	return dispatch(ctx, e, "audit", []string{"query", "show", "verify", "tail"}, subs, args)
 }
+
+// defaultAddr is the server of the trail when neither --addr nor --audit-db
+// is given.
+const defaultAddr = "127.0.0.1:7070"
 
 // trailFlags choose the trail (a server or a database file) and the output.
 type trailFlags struct {
@@ -34,7 +32,7 @@ type trailFlags struct {
 }
 
 func (t *trailFlags) define(fs *flag.FlagSet) {
-	fs.StringVar(&t.addr, "addr", "127.0.0.1:7070", "gRPC `address` of the PDP (the caller must be in its --auditors)")
+	fs.StringVar(&t.addr, "addr", "", "gRPC `address` of the PDP (the caller must be in its --auditors; default "+defaultAddr+")")
 	fs.StringVar(&t.db, "audit-db", "", "read the trail directly from this SQLite `file` instead of a server")
 	fs.StringVar(&t.format, "format", "table", "output `format`: table, json (JSON Lines) or csv")
 	fs.StringVar(&t.publicKey, "public-key", "", "trusted Ed25519 key `file` (PEM, public or private) checkpoints must be signed with (with --audit-db)")
@@ -42,6 +40,9 @@ func (t *trailFlags) define(fs *flag.FlagSet) {
 }
 
 func (t *trailFlags) check() error {
+	if t.addr != "" && t.db != "" {
+		return usagef("--addr and --audit-db are alternatives: give one (a server or a database file)")
+	}
 	switch t.format {
 	case "table", "json", "csv":
 		return nil
@@ -56,7 +57,7 @@ func (t *trailFlags) open(ctx context.Context) (trail, error) {
 		return nil, err
 	}
 	if t.db == "" {
-		return dialTrail(t.addr, t.timeout)
+		return dialTrail(cmp.Or(t.addr, defaultAddr), t.timeout)
 	}
 	if _, err := os.Stat(t.db); err != nil {
 		return nil, usagef("--audit-db %q: %v", t.db, err)
@@ -64,10 +65,13 @@ func (t *trailFlags) open(ctx context.Context) (trail, error) {
 	return openLocalTrail(ctx, t.db, t.publicKey)
 }
 
-func parseFlags(fs *flag.FlagSet, e env, args []string) error {
-	fs.SetOutput(e.stderr)
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
+// parseNoArgs parses flags of a command that takes no positional argument.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
 	}
 	return nil
 }
@@ -132,12 +136,12 @@ func parseWhen(name, s string, now time.Time) (time.Time, error) {
 }
 
 func runAuditQuery(ctx context.Context, e env, args []string) error {
-	fs := flag.NewFlagSet("audit query", flag.ContinueOnError)
+	fs := newFlagSet("audit query", e)
 	var tf trailFlags
 	var ff filterFlags
 	tf.define(fs)
 	ff.define(fs)
-	if err := parseFlags(fs, e, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	f, err := ff.filter(time.Now())
@@ -170,21 +174,19 @@ func runAuditQuery(ctx context.Context, e env, args []string) error {
 }
 
 func runAuditShow(ctx context.Context, e env, args []string) error {
-	fs := flag.NewFlagSet("audit show", flag.ContinueOnError)
+	fs := newFlagSet("audit show", e)
 	var tf trailFlags
 	tf.define(fs)
-	if err := parseFlags(fs, e, args); err != nil {
+	id, err := parseWithArg(fs, args, "one decision id: pdp audit show [flags] DECISION_ID")
+	if err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		return usagef("audit show: want one decision id")
 	}
 	tr, err := tf.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer tr.close()
-	en, err := tr.get(ctx, fs.Arg(0))
+	en, err := tr.get(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -202,10 +204,10 @@ func runAuditShow(ctx context.Context, e env, args []string) error {
 var errBroken = errors.New("audit trail verification failed")
 
 func runAuditVerify(ctx context.Context, e env, args []string) error {
-	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	fs := newFlagSet("audit verify", e)
 	var tf trailFlags
 	tf.define(fs)
-	if err := parseFlags(fs, e, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	tr, err := tf.open(ctx)
@@ -227,12 +229,15 @@ func runAuditVerify(ctx context.Context, e env, args []string) error {
 }
 
 func runAuditTail(ctx context.Context, e env, args []string) error {
-	fs := flag.NewFlagSet("audit tail", flag.ContinueOnError)
+	fs := newFlagSet("audit tail", e)
 	var tf trailFlags
 	tf.define(fs)
 	after := fs.Int64("after-seq", 0, "start after this sequence `number` (0: only records committed from now on)")
-	if err := parseFlags(fs, e, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
+	}
+	if *after < 0 {
+		return usagef("--after-seq %d: must not be negative", *after)
 	}
 	tr, err := tf.open(ctx)
 	if err != nil {

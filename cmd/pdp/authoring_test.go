@@ -45,6 +45,12 @@ func TestAuthoringCommands(t *testing.T) {
 		{"lint planted", []string{"lint", authoringData + "/lint/default-allow"}, 1,
 			[]string{"authz/policy.rego:3: default-allow [error]"}},
 		{"lint warning only", []string{"lint", authoringData + "/lint/no-reason"}, 0, []string{"deny-without-reason [warning]"}},
+		{"lint parse error", []string{"lint", authoringData + "/lint/parse-error"}, 1,
+			[]string{authoringData + "/lint/parse-error/authz/policy.rego:7: opa-parse [error] unexpected } token"}},
+		{"lint one file", []string{"lint", authoringData + "/lint/default-allow/authz/policy.rego"}, 1,
+			[]string{authoringData + "/lint/default-allow/authz/policy.rego:3: default-allow [error]"}},
+		{"lint one clean file", []string{"lint", "../../policies/authz/decision.rego"}, 0, nil},
+		{"eval malformed input", []string{"eval", "--bundle", "../../bundles/example", "--input", "testdata/malformed.json"}, 2, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/pdp-project/pdp/internal/bundle"
 )
@@ -17,14 +16,7 @@ func runBundle(ctx context.Context, e env, args []string) error {
 	subs := map[string]func(context.Context, env, []string) error{
 		"build": runBundleBuild, "sign": runBundleSign, "inspect": runBundleInspect,
 	}
-	if len(args) == 0 {
-		return usagef("bundle: want a subcommand: build, sign or inspect")
-	}
-	run, ok := subs[args[0]]
-	if !ok {
-		return usagef("bundle: unknown subcommand %q (want build, sign or inspect)", args[0])
-	}
-	return run(ctx, e, args[1:])
+	return dispatch(ctx, e, "bundle", []string{"build", "sign", "inspect"}, subs, args)
 }
 
 // signingFlags are the flags of build and sign.
@@ -43,27 +35,16 @@ func (s *signingFlags) signing() bundle.Signing {
 // parseWithArg parses flags placed before or after the one positional
 // argument (`build DIR -o FILE` and `build -o FILE DIR` both work).
 func parseWithArg(fs *flag.FlagSet, args []string, what string) (string, error) {
-	if err := fs.Parse(args); err != nil {
-		return "", usageError{err}
+	pos, err := parseInterleaved(fs, args)
+	switch {
+	case err != nil:
+		return "", err
+	case len(pos) == 0:
+		return "", usagef("%s: want %s", fs.Name(), what)
+	case len(pos) > 1:
+		return "", usagef("%s: unexpected argument %q", fs.Name(), pos[1])
 	}
-	rest := fs.Args()
-	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		arg := rest[0]
-		if err := fs.Parse(rest[1:]); err != nil {
-			return "", usageError{err}
-		}
-		if fs.NArg() > 0 {
-			return "", usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
-		}
-		return arg, nil
-	}
-	return "", usagef("%s: want %s", fs.Name(), what)
-}
-
-func newFlagSet(name string, e env) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	return fs
+	return pos[0], nil
 }
 
 func mustExist(flagName, path string) error {
@@ -79,6 +60,9 @@ func mustExist(flagName, path string) error {
 // writeAtomically writes what fill produces to path through a temporary
 // file in the same directory, so a failed build leaves no partial bundle.
 func writeAtomically(path string, fill func(io.Writer) error) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".pdp-bundle-*")
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -17,12 +16,14 @@ import (
 const maxStdin = 2 << 20
 
 func runCheck(ctx context.Context, e env, args []string) error {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet("check", e)
 	addr := fs.String("addr", "127.0.0.1:7070", "gRPC address of the PDP")
 	timeout := fs.Duration("timeout", 10*time.Second, "deadline of the call")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("check: unexpected argument %q (the request is read from stdin)", fs.Arg(0))
 	}
 	req, err := readCheckRequest(e.stdin)
 	if err != nil {

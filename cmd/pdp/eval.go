@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -18,13 +17,12 @@ import (
 // offline, printed as JSON with its revision and entrypoint; with --explain
 // the explanation follows in plain text.
 func runEval(ctx context.Context, e env, args []string) error {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet("eval", e)
 	bundlePath := fs.String("bundle", "", "bundle directory or .tar.gz (required)")
 	input := fs.String("input", "", "file with a CheckRequest in JSON, as pdp check reads it (required)")
 	explain := fs.Bool("explain", false, "explain which rules produced the decision")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *bundlePath == "" || *input == "" || fs.NArg() > 0 {
 		return usagef("usage: pdp eval --bundle PATH --input FILE [--explain]")
@@ -50,12 +48,20 @@ func runEval(ctx context.Context, e env, args []string) error {
 	return printEval(e, res, *explain)
 }
 
+// readInputFile reads the request of --input; a missing file or one that
+// is not a valid CheckRequest in JSON is a usage error.
 func readInputFile(path string) ([]byte, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, usagef("--input %s: no such file", path)
 	}
-	return data, err
+	if err != nil {
+		return nil, err
+	}
+	if _, err := authoring.RequestFromJSON(data); err != nil {
+		return nil, usagef("--input %s: %v", path, err)
+	}
+	return data, nil
 }
 
 // existing makes a missing file a usage error.

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -64,9 +65,15 @@ func main() {
 }
 
 func run(ctx context.Context, e env, args []string) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	switch {
+	case len(args) == 0:
 		printUsage(e.stderr)
 		return exitUsage
+	case isHelp(args[0]) && len(args) > 1 && !isHelp(args[1]):
+		return run(ctx, e, []string{args[1], "--help"}) // pdp help CMD
+	case isHelp(args[0]):
+		printUsage(e.stdout)
+		return exitOK
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
@@ -78,8 +85,10 @@ func run(ctx context.Context, e env, args []string) int {
 	return exitUsage
 }
 
+// exitCode reports err and returns the exit code: 0 also for --help, whose
+// text is already printed.
 func exitCode(stderr io.Writer, err error) int {
-	if err == nil {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "pdp: %v\n", err)
@@ -95,4 +104,5 @@ func printUsage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
+	fmt.Fprintln(w, "\npdp <command> --help (or pdp help <command>) lists the flags of a command.")
 }

@@ -14,14 +14,14 @@ import (
 // [--since ..] [filters] [--format table|json] [--fail-on-change]: the
 // recorded decisions re-evaluated under the candidate, and what changes.
 func runReplay(ctx context.Context, e env, args []string) error {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
+	fs := newFlagSet("replay", e)
 	var tf trailFlags
 	var ff filterFlags
 	tf.define(fs)
 	ff.define(fs)
 	candidate := fs.String("bundle", "", "candidate bundle directory or .tar.gz (required)")
 	failOnChange := fs.Bool("fail-on-change", false, "exit 1 when any replayed decision changes (for CI)")
-	if err := parseFlags(fs, e, args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	f, err := ff.filter(time.Now())

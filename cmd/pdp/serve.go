@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 
 	"github.com/pdp-project/pdp/internal/app"
@@ -11,8 +12,9 @@ import (
 	"github.com/pdp-project/pdp/internal/telemetry"
 )
 
-// defaultBundle is served when no --bundle is given (as from the repo root).
-const defaultBundle = "bundles/example"
+// defaultBundlePath is served when no --bundle is given (as from the repo
+// root).
+const defaultBundlePath = "bundles/example"
 
 func runServe(ctx context.Context, e env, args []string) error {
 	cfg, err := loadServeConfig(e, args)
@@ -39,21 +41,33 @@ func runServe(ctx context.Context, e env, args []string) error {
 	return a.Run(ctx)
 }
 
+// loadServeConfig loads and validates the configuration, reporting every
+// problem at once: values that do not parse, a missing default bundle and
+// what Validate finds. --help prints the flags to stdout.
 func loadServeConfig(e env, args []string) (config.Config, error) {
-	cfg, err := config.LoadWithOutput(args, e.environ, e.stderr)
+	cfg, err := config.LoadWithOutput(args, e.environ, e.stdout)
 	if errors.Is(err, flag.ErrHelp) {
-		return cfg, usageError{err}
+		return cfg, err
 	}
-	if err != nil {
-		return cfg, usageError{err}
+	if err != nil && !errors.As(err, new(*config.BadValues)) {
+		return cfg, usagef("%w (see pdp serve --help)", err)
 	}
-	if len(cfg.Bundle.Sources) == 0 {
-		if _, err := os.Stat(defaultBundle); err == nil {
-			cfg.Bundle.Sources = []string{defaultBundle}
-		}
-	}
-	if err := cfg.Validate(); err != nil {
+	errs := []error{err, defaultBundle(&cfg), cfg.Validate()}
+	if err := errors.Join(errs...); err != nil {
 		return cfg, usageError{err}
 	}
 	return cfg, nil
+}
+
+// defaultBundle sets the bundle source to defaultBundlePath when none is
+// given, and reports that path when it does not exist.
+func defaultBundle(cfg *config.Config) error {
+	if len(cfg.Bundle.Sources) > 0 {
+		return nil
+	}
+	cfg.Bundle.Sources = []string{defaultBundlePath}
+	if _, err := os.Stat(defaultBundlePath); err != nil {
+		return fmt.Errorf("--bundle: none given, and the default %s was not found in the current directory (pass --bundle DIR|FILE|URL)", defaultBundlePath)
+	}
+	return nil
 }

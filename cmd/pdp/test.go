@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"regexp"
 
 	"github.com/pdp-project/pdp/internal/authoring"
 )
@@ -14,8 +15,7 @@ import (
 // [-v]: Rego unit tests and decision cases of each policy set, reported like
 // go test; exit 1 on any failure or coverage below the threshold.
 func runTest(ctx context.Context, e env, args []string) error {
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet("test", e)
 	coverage := fs.Bool("coverage", false, "report line coverage of the policy files, per file and per rule")
 	threshold := fs.Float64("threshold", 0, "fail when coverage is below this percentage (implies --coverage)")
 	run := fs.String("run", "", "run only the Rego tests and decision cases whose name matches this regular expression")
@@ -24,8 +24,8 @@ func runTest(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *threshold < 0 || *threshold > 100 {
-		return usagef("--threshold %v: want a percentage between 0 and 100", *threshold)
+	if err := checkTestFlags(*threshold, *run); err != nil {
+		return err
 	}
 	if len(paths) == 0 {
 		paths = []string{"."}
@@ -36,6 +36,16 @@ func runTest(ctx context.Context, e env, args []string) error {
 	}
 	opts := authoring.TestOptions{Run: *run, Coverage: *coverage || *threshold > 0}
 	return testRootsRun(ctx, e, roots, opts, *verbose, *threshold)
+}
+
+func checkTestFlags(threshold float64, run string) error {
+	if threshold < 0 || threshold > 100 {
+		return usagef("--threshold %v: want a percentage between 0 and 100", threshold)
+	}
+	if _, err := regexp.Compile(run); err != nil {
+		return usagef("--run %q: not a regular expression: %v", run, err)
+	}
+	return nil
 }
 
 func testRoots(paths []string) ([]string, error) {
@@ -77,8 +87,8 @@ func testRootsRun(ctx context.Context, e env, roots []string, opts authoring.Tes
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, usageError{err}
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
 		}
 		if fs.NArg() == 0 {
 			return pos, nil

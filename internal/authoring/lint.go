@@ -50,11 +50,61 @@ type linter struct {
 	findings   []Finding
 }
 
-// Lint checks the policy set at root (nested bundles are linted on their own
-// by the caller): OPA's compile and strict checks, opa fmt differences, and
-// the checks for policies that grant too much (lint_rules.go). Findings are
-// sorted by file and line; an error means the set could not be read.
-func Lint(root string) ([]Finding, error) {
+// Lint checks the policy set at path (nested bundles are linted on their
+// own by the caller): OPA's compile and strict checks, opa fmt differences,
+// and the checks for policies that grant too much (lint_rules.go). A file
+// that does not parse is a finding. Findings are sorted by file and line,
+// with files relative to path; an error means the set could not be read.
+//
+// When path is a file, its policy set (that of the nearest manifest above
+// it, else its directory) is checked and only the findings in the file are
+// kept, their file relative to the file's directory.
+func Lint(path string) ([]Finding, error) {
+	root, only := lintRoot(path)
+	findings, err := lintSet(root)
+	if err != nil || only == "" {
+		return findings, err
+	}
+	kept := findings[:0]
+	for _, f := range findings {
+		if f.File == only {
+			f.File = filepath.Base(only)
+			kept = append(kept, f)
+		}
+	}
+	return kept, nil
+}
+
+// lintRoot returns the policy set to check for path and, when path is a
+// file, its name relative to that set.
+func lintRoot(path string) (root, only string) {
+	if st, err := os.Stat(path); err != nil || st.IsDir() {
+		return path, ""
+	}
+	dir := filepath.Dir(path)
+	for d := dir; ; d = filepath.Join(d, "..") {
+		if hasManifest(d) {
+			return d, relAbs(d, path)
+		}
+		if abs, err := filepath.Abs(d); err != nil || abs == filepath.Dir(abs) {
+			return dir, filepath.Base(path)
+		}
+	}
+}
+
+// relAbs is path relative to dir, in slash form, which filepath.Rel cannot
+// tell for a dir such as "..".
+func relAbs(dir, path string) string {
+	absDir, err1 := filepath.Abs(dir)
+	absPath, err2 := filepath.Abs(path)
+	r, err := filepath.Rel(absDir, absPath)
+	if err := errors.Join(err1, err2, err); err != nil {
+		return path
+	}
+	return filepath.ToSlash(r)
+}
+
+func lintSet(root string) ([]Finding, error) {
 	l := &linter{root: root, entrypoint: manifestEntrypoint(root)}
 	loaded, err := loader.NewFileLoader().WithProcessAnnotation(true).Filtered([]string{root}, sourceFilter(root, true))
 	if err != nil {
@@ -82,11 +132,11 @@ const ignoreMarker = "lint:ignore "
 // dropIgnored removes the findings that a comment silences.
 func (l *linter) dropIgnored() {
 	ignored := map[string]bool{}
-	for name, m := range l.loaded.Modules {
+	for _, m := range l.loaded.Modules {
 		for _, c := range m.Parsed.Comments {
 			_, after, ok := strings.Cut(string(c.Text), ignoreMarker)
 			if rule, _, _ := strings.Cut(strings.TrimSpace(after), " "); ok {
-				file := rel(l.root, name)
+				file := rel(l.root, m.Name)
 				ignored[fmt.Sprintf("%s:%d:%s", file, c.Location.Row, rule)] = true
 				ignored[fmt.Sprintf("%s:%d:%s", file, c.Location.Row+1, rule)] = true
 			}
@@ -117,27 +167,45 @@ func (l *linter) sorted() []Finding {
 
 // parseErrors turns a loader error made of parse errors into findings.
 func (l *linter) parseErrors(err error) bool {
-	var errs ast.Errors
-	if !errors.As(err, &errs) {
-		return false
-	}
+	errs, ok := parseErrorList(err)
 	for _, e := range errs {
 		l.add(e.Location, "opa-parse", SeverityError, "%s", e.Message)
 	}
-	return true
+	return ok
+}
+
+// parseErrorList returns the OPA errors err is made of, as the loader
+// returns them (loader.Errors) or as the parser does (ast.Errors); ok is
+// false when err holds anything else.
+func parseErrorList(err error) (errs []*ast.Error, ok bool) {
+	var loaderErrs loader.Errors
+	if !errors.As(err, &loaderErrs) {
+		var astErrs ast.Errors
+		return astErrs, errors.As(err, &astErrs)
+	}
+	for _, e := range loaderErrs {
+		var ae *ast.Error
+		if !errors.As(e, &ae) {
+			return nil, false
+		}
+		errs = append(errs, ae)
+	}
+	return errs, true
 }
 
 // checkFormat reports each file that opa fmt would change, at the first
-// line that differs.
+// line that differs. The file is the module's Name: its key lacks the
+// leading "/" of an absolute path.
 func (l *linter) checkFormat() {
-	for _, name := range sortedKeys(l.loaded.Modules) {
-		m := l.loaded.Modules[name]
+	for _, key := range sortedKeys(l.loaded.Modules) {
+		m := l.loaded.Modules[key]
+		name := m.Name
 		want, err := format.Source(name, m.Raw)
 		if err != nil || bytes.Equal(want, m.Raw) {
 			continue
 		}
 		line := firstDifferentLine(m.Raw, want)
-		l.add(&ast.Location{File: name, Row: line}, "opa-fmt", SeverityWarning, "not formatted as opa fmt would (run: opa fmt -w %s)", rel(l.root, name))
+		l.add(&ast.Location{File: name, Row: line}, "opa-fmt", SeverityWarning, "not formatted as opa fmt would (run: opa fmt -w %s)", name)
 	}
 }
 

@@ -8,10 +8,9 @@ import (
 )
 
 // newFlagSet defines every serve flag, bound to the fields of c and with the
-// current values of c as defaults.
-func newFlagSet(c *Config, out io.Writer) *flag.FlagSet {
+// current values of c as defaults. Parse it with ParseFlags.
+func newFlagSet(c *Config) *flag.FlagSet {
 	fs := flag.NewFlagSet("pdp serve", flag.ContinueOnError)
-	fs.SetOutput(out)
 	fs.StringVar(&c.ConfigFile, "config", c.ConfigFile, "YAML configuration `file`")
 	fs.BoolVar(&c.PrintConfig, "print-config", c.PrintConfig, "print the effective configuration (secrets redacted) and exit")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "`directory` for local state")
@@ -23,7 +22,6 @@ func newFlagSet(c *Config, out io.Writer) *flag.FlagSet {
 	defineCache(fs, &c.Cache)
 	defineAuth(fs, &c.Authz, &c.JWT)
 	defineAlarm(fs, &c.Alarm)
-	fs.Usage = func() { printUsage(fs, out) }
 	return fs
 }
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,63 +18,73 @@ import (
 // or PDP_CONFIG. Precedence: Default < file < PDP_* environment < flags.
 // Derived values are filled in (see Complete); Validate is left to the caller.
 //
-// Every error is a usage error (unknown flag, bad value, unreadable or
-// malformed config file). --help returns flag.ErrHelp as is. Flag errors and
-// help text are discarded; use LoadWithOutput to show them.
+// Every error is a usage error. Values that do not parse (of flags, PDP_*
+// variables, YAML fields) and unknown YAML keys are all reported together as
+// a *BadValues, with the configuration built from the rest. Other errors
+// (unknown flag, unreadable or malformed config file, extra argument) return
+// a zero Config. --help returns flag.ErrHelp as is. Nothing is printed; use
+// LoadWithOutput to show the --help text.
 func Load(args []string, environ []string) (Config, error) {
 	return LoadWithOutput(args, environ, io.Discard)
 }
 
-// LoadWithOutput is Load that writes flag errors and the --help text to out.
+// LoadWithOutput is Load that writes the --help text to out.
 func LoadWithOutput(args []string, environ []string, out io.Writer) (Config, error) {
-	// First pass: validate the flags and find --config.
+	// First pass: check the flags and find --config.
 	probe := Default()
-	fs := newFlagSet(&probe, out)
-	if err := fs.Parse(args); err != nil {
+	var bad []error
+	if err := parseArgs(newFlagSet(&probe), args, &bad); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			Usage(out)
+		}
 		return Config{}, err
-	}
-	if fs.NArg() > 0 {
-		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	env := envMap(environ)
-	path := probe.ConfigFile
-	if path == "" {
-		path = env[envName("config")]
-	}
-
+	path := cmp.Or(probe.ConfigFile, env[envName("config")])
 	cfg := Default()
-	if path != "" {
-		if err := loadFile(&cfg, path); err != nil {
-			return Config{}, err
-		}
-	}
-	if err := applyEnv(newFlagSet(&cfg, io.Discard), env); err != nil {
+	if err := loadFile(&cfg, path, &bad); err != nil {
 		return Config{}, err
 	}
-	// Second pass: the flags given win over everything else.
-	if err := newFlagSet(&cfg, io.Discard).Parse(args); err != nil {
-		return Config{}, err
-	}
+	bad = append(bad, applyEnv(newFlagSet(&cfg), env)...)
+	// Second pass: the flags given win over everything else. Their bad
+	// values were collected by the first.
+	_ = ParseFlags(newFlagSet(&cfg), args)
 	cfg.ConfigFile = path
-	return cfg.Complete(), nil
+	return cfg.Complete(), badValues(bad)
+}
+
+// parseArgs parses args into fs, appending bad values to bad; it returns
+// the other errors, a positional argument among them.
+func parseArgs(fs *flag.FlagSet, args []string, bad *[]error) error {
+	err := ParseFlags(fs, args)
+	if bv := (*BadValues)(nil); errors.As(err, &bv) {
+		*bad, err = append(*bad, bv.Errs...), nil
+	}
+	if err == nil && fs.NArg() > 0 {
+		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return err
 }
 
 // Usage writes the --help text of `pdp serve` to out.
 func Usage(out io.Writer) {
 	c := Default()
-	printUsage(newFlagSet(&c, out), out)
+	printUsage(newFlagSet(&c), out)
 }
 
-// loadFile overlays the YAML file at path onto c. Unknown keys are errors.
-func loadFile(c *Config, path string) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("--config: %w", err)
+// loadFile overlays the YAML file at path, if any, onto c. Unknown keys and
+// fields of the wrong type are appended to bad.
+func loadFile(c *Config, path string, bad *[]error) error {
+	if path == "" {
+		return nil
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("--config %s: %w", path, err)
+	err := decodeFile(c, path)
+	if te := (*yaml.TypeError)(nil); errors.As(err, &te) {
+		for _, msg := range te.Errors {
+			*bad = append(*bad, fmt.Errorf("--config %s: %s", path, msg))
+		}
+	} else if err != nil {
+		return err
 	}
 	// An empty YAML list ("[]", as printed for no items) means none: nil.
 	for _, list := range []*[]string{&c.Bundle.Sources, &c.Authz.Auditors, &c.Authz.PolicyAuthors} {
@@ -84,8 +95,22 @@ func loadFile(c *Config, path string) error {
 	return nil
 }
 
-// applyEnv sets every flag whose PDP_* variable is set and not empty.
-func applyEnv(fs *flag.FlagSet, env map[string]string) error {
+func decodeFile(c *Config, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("--config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("--config %s: %w", path, err)
+	}
+	return nil
+}
+
+// applyEnv sets every flag whose PDP_* variable is set and not empty; it
+// returns the values that do not parse.
+func applyEnv(fs *flag.FlagSet, env map[string]string) []error {
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
 		name := envName(f.Name)
@@ -97,11 +122,11 @@ func applyEnv(fs *flag.FlagSet, env map[string]string) error {
 			l.setList(splitList(v))
 			return
 		}
-		if err := f.Value.Set(v); err != nil {
-			errs = append(errs, fmt.Errorf("%s: invalid value %q for --%s: %w", name, v, f.Name, err))
+		if err := setOrKeep(f.Value, v); err != nil {
+			errs = append(errs, badValue(name, v, f.Value, err))
 		}
 	})
-	return errors.Join(errs...)
+	return errs
 }
 
 // envMap indexes the PDP_* entries of environ; the first of duplicates wins,

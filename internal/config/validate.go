@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pdp-project/pdp/internal/bundle"
 )
 
 // LogLevels returns the allowed values of --log-level.
@@ -36,7 +38,8 @@ func (p *problems) add(flagName, format string, args ...any) {
 
 // Validate reports every problem of c at once (errors.Join), each message
 // starting with the flag it concerns, e.g. "--cache-ttl: must not be negative".
-// It also checks that the files named by flags exist.
+// It also checks that the files named by flags exist and hold what they
+// should (files.go), and that no two bundle sources share a name.
 func (c Config) Validate() error {
 	var p problems
 	c.validateServer(&p)
@@ -46,6 +49,7 @@ func (c Config) Validate() error {
 	c.validateCache(&p)
 	c.validateJWT(&p)
 	c.validateAlarm(&p)
+	c.validateContents(&p)
 	checkOneOf(&p, "log-level", c.Log.Level, LogLevels())
 	if strings.TrimSpace(c.DataDir) == "" {
 		p.add("data-dir", "must not be empty")
@@ -126,6 +130,7 @@ func (c Config) validateBundle(p *problems) {
 			p.add("bundle", "source %d is empty", i+1)
 		}
 	}
+	checkBundleNames(p, b.Sources)
 	checkDuration(p, "bundle-poll", b.Poll)
 	checkOneOf(p, "bundle-verification-alg", b.VerificationAlg, BundleSigningAlgs())
 	if b.VerificationKey != "" && strings.TrimSpace(b.VerificationKeyID) == "" {
@@ -135,10 +140,24 @@ func (c Config) validateBundle(p *problems) {
 	checkFile(p, "bundle-token-file", b.TokenFile)
 }
 
+// checkBundleNames reports sources that share a bundle name (bundle.Name),
+// which the bundle manager refuses.
+func checkBundleNames(p *problems, sources []string) {
+	seen := map[string]string{}
+	for _, src := range sources {
+		name := bundle.Name(src)
+		if other, dup := seen[name]; dup && strings.TrimSpace(src) != "" {
+			p.add("bundle", "%q and %q share the bundle name %q", other, src, name)
+		}
+		seen[name] = src
+	}
+}
+
 func (c Config) validateAudit(p *problems) {
 	checkOneOf(p, "audit-sync", c.Audit.Sync, AuditSyncModes())
 	checkDuration(p, "audit-retention", c.Audit.Retention)
 	checkDuration(p, "audit-checkpoint-interval", c.Audit.CheckpointInterval)
+	checkFile(p, "audit-signing-key", c.Audit.SigningKey)
 	if c.Audit.CheckpointEvery < 0 {
 		p.add("audit-checkpoint-every", "must not be negative, got %d", c.Audit.CheckpointEvery)
 	}

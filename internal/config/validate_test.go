@@ -2,31 +2,23 @@ package config
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
 
-// validConfig returns a Config that passes Validate, with real files for
-// every file flag.
+// validConfig returns a Config that passes Validate, with a real file of
+// testdata for every file flag.
 func validConfig(t *testing.T) Config {
 	t.Helper()
-	dir := t.TempDir()
-	file := func(name string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
 	c := Default()
 	c.Bundle.Sources = []string{"bundles/example"}
-	c.TLS = TLSConfig{CertFile: file("cert.pem"), KeyFile: file("key.pem"), ClientCAFile: file("ca.pem")}
-	c.Bundle.VerificationKey = file("verify.pem")
-	c.Bundle.TokenFile = file("token")
-	c.JWT.JWKSFile = file("jwks.json")
-	c.JWT.HMACSecretFile = file("hmac")
+	c.TLS = TLSConfig{CertFile: "testdata/cert.pem", KeyFile: "testdata/key.pem", ClientCAFile: "testdata/cert.pem"}
+	c.Bundle.VerificationKey = "testdata/verify.pem"
+	c.Bundle.TokenFile = "testdata/token"
+	c.Audit.SigningKey = "testdata/audit-signing-key.pem"
+	c.JWT.JWKSFile = "testdata/jwks.json"
+	c.JWT.HMACSecretFile = "testdata/hmac-secret"
 	c.Cache.RedisURL = "rediss://user:pw@cache.example:6380/3"
 	return c.Complete()
 }
@@ -78,6 +70,21 @@ func TestValidate(t *testing.T) {
 		{"alg", func(c *Config) { c.Bundle.VerificationAlg = "none" }, "--bundle-verification-alg:"},
 		{"key id", func(c *Config) { c.Bundle.VerificationKeyID = "" }, "--bundle-verification-key-id:"},
 		{"data dir", func(c *Config) { c.DataDir = "" }, "--data-dir:"},
+		{"same bundle name", func(c *Config) { c.Bundle.Sources = []string{"bundles/example", "other/example.tar.gz"} },
+			`--bundle: "bundles/example" and "other/example.tar.gz" share the bundle name "example"`},
+		{"same bundle name of a URL", func(c *Config) { c.Bundle.Sources = []string{"a/clinic", "https://h/b/clinic.tar.gz"} },
+			`share the bundle name "clinic"`},
+		{"garbage tls cert", func(c *Config) { c.TLS.CertFile = garbage }, `--tls-cert: "testdata/garbage.pem" with --tls-key`},
+		{"garbage tls key", func(c *Config) { c.TLS.KeyFile = garbage }, `--tls-cert: "testdata/cert.pem" with --tls-key "testdata/garbage.pem"`},
+		{"garbage client ca", func(c *Config) { c.TLS.ClientCAFile = garbage }, `--tls-client-ca: "testdata/garbage.pem" holds no PEM certificate`},
+		{"garbage jwks", func(c *Config) { c.JWT.JWKSFile = garbage }, `--jwks-file: "testdata/garbage.pem" is not a JWKS`},
+		{"empty hmac secret", func(c *Config) { c.JWT.HMACSecretFile = "testdata/empty-secret" }, `--jwt-hmac-secret-file: "testdata/empty-secret" is empty`},
+		{"garbage audit key", func(c *Config) { c.Audit.SigningKey = garbage }, "--audit-signing-key: audit signing key"},
+		{"audit key not ed25519", func(c *Config) { c.Audit.SigningKey = "testdata/key.pem" }, "--audit-signing-key: audit signing key"},
+		{"missing audit key", func(c *Config) { c.Audit.SigningKey = "/nonexistent/k.pem" }, `--audit-signing-key: file "/nonexistent/k.pem" does not exist`},
+		{"garbage verification key", func(c *Config) { c.Bundle.VerificationKey = garbage }, "--bundle-verification-key: bundle verification key"},
+		{"garbage in a PEM verification key", func(c *Config) { c.Bundle.VerificationKey = "testdata/garbage-in-pem.pem" },
+			`--bundle-verification-key: "testdata/garbage-in-pem.pem":`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,6 +93,28 @@ func TestValidate(t *testing.T) {
 			err := c.Validate()
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Validate() = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// garbage is a file that is neither PEM nor JSON.
+const garbage = "testdata/garbage.pem"
+
+func TestValidateAcceptsKeyFiles(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(c *Config)
+	}{
+		{"certificate as verification key", func(c *Config) { c.Bundle.VerificationKey = "testdata/cert.pem"; c.Bundle.VerificationAlg = "ES256" }},
+		{"any secret for an HMAC algorithm", func(c *Config) { c.Bundle.VerificationKey = garbage; c.Bundle.VerificationAlg = "HS256" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validConfig(t)
+			tt.mutate(&c)
+			if err := c.Validate(); err != nil {
+				t.Fatalf("Validate: %v", err)
 			}
 		})
 	}

@@ -17,7 +17,8 @@ func TestBundleCommands(t *testing.T) {
 	dir := bundletest.WriteDir(t, bundletest.Policy("r1", true))
 	writeFile(t, filepath.Join(dir, "authz_test.rego"), "package authz_test\n\ntest_ok if true\n")
 	out := t.TempDir()
-	plain, signed := filepath.Join(out, "plain.tar.gz"), filepath.Join(out, "signed.tar.gz")
+	// dist/ does not exist yet: build creates it, as the README's command needs.
+	plain, signed := filepath.Join(out, "dist", "plain.tar.gz"), filepath.Join(out, "signed.tar.gz")
 	tests := []struct {
 		name string
 		args []string
