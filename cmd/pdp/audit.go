@@ -83,15 +83,20 @@ type filterFlags struct {
 }
 
 func (f *filterFlags) define(fs *flag.FlagSet) {
+	f.defineMatch(fs)
+	fs.StringVar(&f.since, "since", "", "from this `time` (RFC 3339) or this long ago (duration, e.g. 24h)")
+	fs.StringVar(&f.until, "until", "", "before this `time` (RFC 3339) or this long ago (duration)")
+	fs.IntVar(&f.limit, "limit", 100, "print at most `N` records")
+}
+
+// defineMatch defines the filters on a record's fields (tail takes these).
+func (f *filterFlags) defineMatch(fs *flag.FlagSet) {
 	fs.StringVar(&f.subject, "subject", "", "subject `ID` or TYPE:ID")
 	fs.StringVar(&f.resource, "resource", "", "resource `TYPE[:ID]`")
 	fs.StringVar(&f.action, "action", "", "action `name`")
 	fs.StringVar(&f.decision, "decision", "", "`allow` or deny")
-	fs.StringVar(&f.since, "since", "", "from this `time` (RFC 3339) or this long ago (duration, e.g. 24h)")
-	fs.StringVar(&f.until, "until", "", "before this `time` (RFC 3339) or this long ago (duration)")
 	fs.StringVar(&f.caller, "caller", "", "calling service `id`")
 	fs.StringVar(&f.revision, "bundle-revision", "", "bundle `revision`")
-	fs.IntVar(&f.limit, "limit", 100, "print at most `N` records")
 }
 
 func (f *filterFlags) filter(now time.Time) (audit.Filter, error) {
@@ -231,13 +236,19 @@ func runAuditVerify(ctx context.Context, e env, args []string) error {
 func runAuditTail(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet("audit tail", e)
 	var tf trailFlags
+	ff := filterFlags{limit: 1}
 	tf.define(fs)
+	ff.defineMatch(fs)
 	after := fs.Int64("after-seq", 0, "start after this sequence `number` (0: only records committed from now on)")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if *after < 0 {
 		return usagef("--after-seq %d: must not be negative", *after)
+	}
+	f, err := ff.filter(time.Now())
+	if err != nil {
+		return err
 	}
 	tr, err := tf.open(ctx)
 	if err != nil {
@@ -246,6 +257,9 @@ func runAuditTail(ctx context.Context, e env, args []string) error {
 	defer tr.close()
 	out := newPrinter(e.stdout, tf.format)
 	err = tr.tail(ctx, *after, func(en audit.Entry) error {
+		if !f.Matches(en) {
+			return nil
+		}
 		if err := out.print(en); err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -151,4 +152,54 @@ func TestParseWhen(t *testing.T) {
 	if _, err := parseWhen("since", "-5m", now); err == nil {
 		t.Error("a negative duration: want an error")
 	}
+}
+
+// TestAuditTailFilters: tail prints only the records its filters select,
+// from --after-seq on, until interrupted.
+func TestAuditTailFilters(t *testing.T) {
+	db, recs := cliTrail(t)
+	cases := []struct {
+		name string
+		args []string
+		want func(i int) bool
+	}{
+		{"no filter", nil, func(int) bool { return true }},
+		{"subject", []string{"--subject", "u1"}, func(i int) bool { return i%3 == 1 }},
+		{"decision and action", []string{"--decision", "allow", "--action", "write"}, func(i int) bool { return i%3 == 0 && i%2 == 1 }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
+			defer cancel()
+			var out, errOut bytes.Buffer
+			args := append([]string{"audit", "tail", "--audit-db", db, "--after-seq", "2", "--format", "csv"}, tc.args...)
+			if code := run(ctx, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut}, args); code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut.String())
+			}
+			var want []string
+			for i := 2; i < len(recs); i++ { // seq i+1 > 2
+				if tc.want(i) {
+					want = append(want, recs[i].DecisionID)
+				}
+			}
+			if got := csvIDs(t, out.String()); strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("tail printed %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// csvIDs returns the decision_id column of csv output (after its header).
+func csvIDs(t *testing.T, out string) []string {
+	t.Helper()
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("csv %q: %v", out, err)
+	}
+	col := slices.Index(rows[0], "decision_id")
+	var ids []string
+	for _, r := range rows[1:] {
+		ids = append(ids, r[col])
+	}
+	return ids
 }

@@ -30,6 +30,25 @@ type Filter struct {
 	Until          time.Time // exclusive; zero: no upper bound
 }
 
+// Matches reports whether f selects e, as a store's query would (for
+// readers that filter a stream of records, such as a tail).
+func (f Filter) Matches(e Entry) bool {
+	for _, c := range []struct{ want, got string }{
+		{f.DecisionID, e.DecisionID}, {f.SubjectType, e.SubjectType}, {f.SubjectID, e.SubjectID},
+		{f.ResourceType, e.ResourceType}, {f.ResourceID, e.ResourceID}, {f.Action, e.Action},
+		{f.Caller, e.Caller}, {f.BundleRevision, e.BundleRevision},
+	} {
+		if c.want != "" && c.want != c.got {
+			return false
+		}
+	}
+	return (f.Allow == nil || *f.Allow == e.Allow) && f.inTime(e.Time)
+}
+
+func (f Filter) inTime(t time.Time) bool {
+	return (f.Since.IsZero() || !t.Before(f.Since)) && (f.Until.IsZero() || t.Before(f.Until))
+}
+
 // Page asks for one page of a query: Size records (DefaultPageSize when 0,
 // at most MaxPageSize) after the position Token names ("" is the start).
 type Page struct {

@@ -76,6 +76,11 @@ func TestQueryFilters(t *testing.T) {
 			if strings.Join(got, ",") != strings.Join(want, ",") {
 				t.Errorf("got %d ids, want %d (newest first)\ngot  %v\nwant %v", len(got), len(want), got, want)
 			}
+			for i, r := range recs { // a tail filters as the query does
+				if m := tc.f.Matches(audit.Entry{Record: r}); m != tc.want(i, r) {
+					t.Fatalf("Filter.Matches(record %d) = %v, the query says %v", i, m, !m)
+				}
+			}
 		})
 	}
 }
