@@ -21,6 +21,8 @@ import (
 	"github.com/pdp-project/pdp/internal/decision"
 	"github.com/pdp-project/pdp/internal/engine"
 	"github.com/pdp-project/pdp/internal/server"
+	"github.com/pdp-project/pdp/internal/server/extauthz"
+	"google.golang.org/grpc"
 )
 
 // App is a built PDP, ready to Run.
@@ -112,7 +114,8 @@ func (a *App) buildServers(context.Context) error {
 	}
 	guard := httpGuard{authz: a.authorizer(), limiter: a.limiter(), log: a.log}
 	a.grpc = server.NewGRPC(server.GRPCOptions{Checker: svc, Logger: a.log, Creds: creds,
-		Authorizer: guard.authz, Limiter: guard.limiter, StatsHandler: a.statsHandler()})
+		Authorizer: guard.authz, Limiter: guard.limiter, StatsHandler: a.statsHandler(),
+		Outer: []grpc.UnaryServerInterceptor{extauthz.FailClosed(a.log)}})
 	// Its request workers start now; Run stops them gracefully, this
 	// releases them when a later step of New fails (a no-op after Run).
 	a.closers = append(a.closers, func() error { a.grpc.Stop(); return nil })

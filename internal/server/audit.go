@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -83,13 +84,27 @@ func queryFromProto(req *pdpv1.QueryDecisionsRequest) (audit.Filter, audit.Page,
 		ResourceType: req.GetResourceType(), ResourceID: req.GetResourceId(), Action: req.GetAction(),
 		Caller: req.GetCaller(), BundleRevision: req.GetBundleRevision(), Allow: req.Allow,
 	}
-	if req.GetSince() != nil {
-		f.Since = req.GetSince().AsTime()
-	}
-	if req.GetUntil() != nil {
-		f.Until = req.GetUntil().AsTime()
+	var err1, err2 error
+	f.Since, err1 = boundFromProto("since", req.GetSince())
+	f.Until, err2 = boundFromProto("until", req.GetUntil())
+	if err := cmp.Or(err1, err2); err != nil {
+		return audit.Filter{}, audit.Page{}, err
 	}
 	return f, audit.Page{Size: int(req.GetPageSize()), Token: req.GetPageToken()}, nil
+}
+
+// boundFromProto reads a time bound of a query (absent: the zero time, no
+// bound). Records are stored with RFC 3339 times, so a bound must be one:
+// a valid timestamp after the first second of year 1 and before year 10000.
+func boundFromProto(field string, ts *timestamppb.Timestamp) (time.Time, error) {
+	if ts == nil {
+		return time.Time{}, nil
+	}
+	t := ts.AsTime()
+	if ts.CheckValid() != nil || !t.After(time.Time{}) {
+		return time.Time{}, pdp.InvalidField(field, "must be a time between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, exclusive of the first")
+	}
+	return t, nil
 }
 
 func (a *auditService) GetDecision(ctx context.Context, req *pdpv1.GetDecisionRequest) (*pdpv1.GetDecisionResponse, error) {

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
 	"github.com/pdp-project/pdp/internal/audit"
@@ -145,6 +146,20 @@ func TestAuditServiceErrors(t *testing.T) {
 			_, err := open.GetDecision(ctx, &pdpv1.GetDecisionRequest{})
 			return err
 		}, codes.InvalidArgument},
+	}
+	for name, bound := range map[string]*timestamppb.Timestamp{
+		"since after year 9999": {Seconds: 1 << 62},
+		"since with 2e9 nanos":  {Seconds: 1, Nanos: 2e9},
+		"since at year 1":       timestamppb.New(time.Time{}),
+	} {
+		cases = append(cases, struct {
+			name string
+			call func() error
+			want codes.Code
+		}{name, func() error {
+			_, err := open.QueryDecisions(ctx, &pdpv1.QueryDecisionsRequest{Since: bound})
+			return err
+		}, codes.InvalidArgument})
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

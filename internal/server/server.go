@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -42,6 +43,9 @@ type GRPCOptions struct {
 	Limiter Limiter
 	// StatsHandler observes every RPC (OTelStatsHandler, metrics.go); nil: none.
 	StatsHandler stats.Handler
+	// Outer interceptors run before every other one and see what they
+	// return (ext_authz turns their errors into denials).
+	Outer []grpc.UnaryServerInterceptor
 }
 
 // GRPC is the gRPC edge with its health service.
@@ -58,8 +62,8 @@ func NewGRPC(opts GRPCOptions) *GRPC {
 		grpc.ForceServerCodecV2(newCodec()),
 		grpc.MaxRecvMsgSize(maxRecvBytes),
 		grpc.NumStreamWorkers(streamWorkers),
-		grpc.ChainUnaryInterceptor(recoverUnary(log), rateLimitUnary(opts.Limiter, log),
-			authorizeUnary(opts.Authorizer, log), errorsUnary(log)),
+		grpc.ChainUnaryInterceptor(append(slices.Clone(opts.Outer), recoverUnary(log),
+			rateLimitUnary(opts.Limiter, log), authorizeUnary(opts.Authorizer, log), errorsUnary(log))...),
 		grpc.ChainStreamInterceptor(rateLimitStream(opts.Limiter, log), authorizeStream(opts.Authorizer, log),
 			wireStream(log)),
 	}

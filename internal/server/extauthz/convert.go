@@ -2,6 +2,7 @@ package extauthz
 
 import (
 	"net/url"
+	"path"
 	"strings"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -30,10 +31,8 @@ func toRequest(in *authv3.CheckRequest, caller string) (pdp.Request, error) {
 		return pdp.Request{}, pdp.InvalidField("attributes.request.http", "method and path are required")
 	}
 	headers := headerMap(h)
-	path, query, _ := strings.Cut(h.GetPath(), "?")
-	if p, err := url.PathUnescape(path); err == nil {
-		path = p
-	}
+	rawPath, query, _ := strings.Cut(h.GetPath(), "?")
+	path := cleanPath(rawPath)
 	return pdp.Request{
 		Subject:  subject(attrs.GetSource(), headers),
 		Resource: pdp.Resource{Type: "http", ID: path, Attributes: resourceAttributes(h, attrs, path, query, headers)},
@@ -43,6 +42,22 @@ func toRequest(in *authv3.CheckRequest, caller string) (pdp.Request, error) {
 		},
 		Caller: caller,
 	}, nil
+}
+
+// cleanPath is the path a server would resolve: percent-decoded, then
+// without "." and ".." segments or repeated slashes, so that
+// "/public/%2e%2e/private" is "/private" to the policy, not a path under
+// "/public/". A trailing slash is kept.
+func cleanPath(raw string) string {
+	p, err := url.PathUnescape(raw)
+	if err != nil {
+		p = raw
+	}
+	clean := path.Clean("/" + p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	return clean
 }
 
 func subject(src *authv3.AttributeContext_Peer, headers map[string]string) pdp.Subject {

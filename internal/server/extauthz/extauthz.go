@@ -26,14 +26,20 @@ package extauthz
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	"google.golang.org/grpc"
+	grpcstatus "google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/pdp-project/pdp/internal/authn"
 	"github.com/pdp-project/pdp/internal/pdp"
 )
+
+// maxRequestBytes bounds one request, as it does a Check of pdp.v1.
+const maxRequestBytes = 1 << 20
 
 // Decider is the decision use case as ext_authz needs it.
 type Decider interface {
@@ -64,6 +70,9 @@ func (s *Server) Register(g grpc.ServiceRegistrar) { authv3.RegisterAuthorizatio
 // error: every failure is a denial, so the gateway fails closed whatever
 // its failure_mode_allow says.
 func (s *Server) Check(ctx context.Context, in *authv3.CheckRequest) (*authv3.CheckResponse, error) {
+	if n := proto.Size(in); n > maxRequestBytes {
+		return malformed(pdp.InvalidField("request", fmt.Sprintf("is %d bytes; at most %d are allowed", n, maxRequestBytes))), nil
+	}
 	req, err := toRequest(in, authn.CallerFromContext(ctx))
 	if err != nil {
 		return malformed(err), nil
@@ -76,6 +85,24 @@ func (s *Server) Check(ctx context.Context, in *authv3.CheckRequest) (*authv3.Ch
 		return allowed(d), nil
 	}
 	return denied(d), nil
+}
+
+// FailClosed is a unary interceptor to run before every other one: an error
+// that any of them returns for Check (a rate limit, a caller the system
+// policy refuses, a panic) becomes a denial, since Envoy configured with
+// failure_mode_allow lets a request through on an error.
+func FailClosed(log *slog.Logger) grpc.UnaryServerInterceptor {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		resp, err := h(ctx, req)
+		if err == nil || info.FullMethod != authv3.Authorization_Check_FullMethodName {
+			return resp, err
+		}
+		log.WarnContext(ctx, "ext_authz: call refused; denying", "error", err)
+		return refused(grpcstatus.Convert(err)), nil
+	}
 }
 
 func (s *Server) failed(ctx context.Context, err error) *authv3.CheckResponse {

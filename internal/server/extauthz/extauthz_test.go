@@ -2,7 +2,9 @@ package extauthz_test
 
 import (
 	"context"
+	"log/slog"
 	"net"
+	"strings"
 	"testing"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -30,6 +32,11 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // deciding with the real engine on testdata/gateway and auditing in memory.
 // With bundleDir "" no bundle is active.
 func newClient(t *testing.T, bundleDir string) (authv3.AuthorizationClient, *audittest.Memory) {
+	return newClientWith(t, bundleDir, server.GRPCOptions{Authorizer: allowAll{}})
+}
+
+// newClientWith is newClient on a server built with opts (Checker set here).
+func newClientWith(t *testing.T, bundleDir string, opts server.GRPCOptions) (authv3.AuthorizationClient, *audittest.Memory) {
 	t.Helper()
 	eng := engine.New(engine.Options{})
 	if bundleDir != "" {
@@ -38,7 +45,8 @@ func newClient(t *testing.T, bundleDir string) (authv3.AuthorizationClient, *aud
 	mem := audittest.NewMemory()
 	w := audit.NewWriter(mem, audit.WriterOptions{})
 	svc := decision.New(decision.Options{Evaluator: eng, Recorder: w})
-	g := server.NewGRPC(server.GRPCOptions{Checker: svc, Authorizer: allowAll{}})
+	opts.Checker, opts.Logger = svc, slog.New(slog.DiscardHandler)
+	g := server.NewGRPC(opts)
 	extauthz.New(svc, nil).Register(g.Server)
 	lis := bufconn.Listen(1 << 20)
 	go func() { _ = g.Serve(lis) }()
@@ -128,6 +136,10 @@ func TestCheck(t *testing.T) {
 			outcome{codes.InvalidArgument, 403, nil}, false},
 		{"malformed: no method", httpCheck("", "/public/a", "", nil),
 			outcome{codes.InvalidArgument, 403, nil}, false},
+		{"dot segments do not escape /public/", httpCheck("GET", "/public/%2e%2e/private/x", "", nil),
+			outcome{codes.PermissionDenied, 401, map[string]string{"www-authenticate": "Bearer"}}, true},
+		{"malformed: over 1 MiB", httpCheck("GET", "/public/a", "", map[string]string{"x-big": strings.Repeat("a", 1<<20)}),
+			outcome{codes.InvalidArgument, 403, nil}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -153,6 +165,40 @@ func TestCheck(t *testing.T) {
 				t.Fatalf("want one audit record with the decision id %q, got %d", id, len(recs))
 			}
 			assertNoSecrets(t, recs[0])
+		})
+	}
+}
+
+// refuser refuses every call, as a rate limit or the system policy may.
+type refuser struct{}
+
+func (refuser) Allow(string) bool { return false }
+func (refuser) Authorize(context.Context, string, string, bool) error {
+	return pdp.Errorf(pdp.CodePermissionDenied, "not allowed")
+}
+
+// TestRefusedCallsAreDenials: a call refused before it reaches Check is a
+// denial, not an error that Envoy's failure_mode_allow would let through.
+func TestRefusedCallsAreDenials(t *testing.T) {
+	tests := []struct {
+		name string
+		opts server.GRPCOptions
+		want outcome
+	}{
+		{"rate limit", server.GRPCOptions{Authorizer: allowAll{}, Limiter: refuser{}}, outcome{codes.ResourceExhausted, 429, nil}},
+		{"system policy", server.GRPCOptions{Authorizer: refuser{}}, outcome{codes.PermissionDenied, 403, nil}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.Outer = []grpc.UnaryServerInterceptor{extauthz.FailClosed(nil)}
+			client, mem := newClientWith(t, "testdata/gateway", tc.opts)
+			resp, err := client.Check(context.Background(), httpCheck("GET", "/public/a", "spiffe://acme/web", nil))
+			if err != nil {
+				t.Fatalf("Check returned an error, which fails open under failure_mode_allow: %v", err)
+			}
+			if got := flatten(resp); got.code != tc.want.code || got.status != tc.want.status || len(mem.Records()) != 0 {
+				t.Errorf("got %+v with %d records, want %+v and none", got, len(mem.Records()), tc.want)
+			}
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc/codes"
+	grpcstatus "google.golang.org/grpc/status"
 
 	"github.com/pdp-project/pdp/internal/pdp"
 )
@@ -34,6 +35,28 @@ func malformed(err error) *authv3.CheckResponse {
 	r := deny(codes.InvalidArgument, http.StatusForbidden, nil)
 	r.Status.Message = err.Error()
 	return r
+}
+
+// refused answers a call refused before it reached Check, with the HTTP
+// status closest to the gRPC code.
+func refused(st *grpcstatus.Status) *authv3.CheckResponse {
+	r := deny(st.Code(), refusedHTTP(st.Code()), nil)
+	r.Status.Message = st.Message()
+	return r
+}
+
+func refusedHTTP(c codes.Code) int {
+	switch c {
+	case codes.ResourceExhausted:
+		return http.StatusTooManyRequests
+	case codes.Unauthenticated:
+		return http.StatusUnauthorized
+	case codes.Unavailable:
+		return http.StatusServiceUnavailable
+	case codes.DeadlineExceeded:
+		return http.StatusGatewayTimeout
+	}
+	return http.StatusForbidden
 }
 
 func unavailable() *authv3.CheckResponse {
