@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -29,19 +30,34 @@ type Masker struct {
 func NewMasker(rules MaskRules) *Masker { return &Masker{rules: rules} }
 
 // Mask evaluates the mask rule for rec and rewrites rec.Input: erased or
-// replaced pointers are listed in rec.Masked. When the rule fails, the whole
-// input is erased and rec.MaskError is set; the record is still written.
+// replaced pointers are listed in rec.Masked. The record's own columns taken
+// from the input (subject, resource, action, caller) follow the mask, and the
+// masked values are replaced in rec.Error. When the rule fails, the whole
+// input is erased, rec.Error keeps only its kind and rec.MaskError is set;
+// the columns are kept and the record is still written.
 func (m *Masker) Mask(ctx context.Context, rec *pdp.Record) {
 	ops, defined, err := m.rules.MaskOps(ctx, func() map[string]any { return maskEvent(rec) })
 	if err == nil && defined {
-		var input map[string]any
-		if input, err = ApplyMask(rec.Input, ops); err == nil {
-			rec.Input, rec.Masked = input, maskedPaths(ops)
-		}
+		err = applyToRecord(rec, ops)
 	}
 	if err != nil {
 		rec.Input, rec.Masked, rec.MaskError = map[string]any{}, []string{"/input"}, true
+		rec.Error = erasedError(rec.Error)
 	}
+}
+
+// applyToRecord applies ops to rec's input, columns and error text.
+func applyToRecord(rec *pdp.Record, ops []pdp.MaskOp) error {
+	input, err := ApplyMask(rec.Input, ops)
+	if err != nil {
+		return err
+	}
+	if rec.Error != "" {
+		rec.Error = redact(rec.Error, maskedTexts(rec.Input, ops))
+	}
+	rec.Input, rec.Masked = input, maskedPaths(ops)
+	followMask(rec, ops)
+	return nil
 }
 
 // maskEvent is the subset of OPA's decision log event that the mask rule
@@ -62,6 +78,177 @@ func maskedPaths(ops []pdp.MaskOp) []string {
 		out = append(out, op.Path)
 	}
 	return out
+}
+
+// maskedColumns are the record columns copied from the input, with the
+// pointer each one is read from.
+var maskedColumns = []struct {
+	path  string
+	field func(*pdp.Record) *string
+}{
+	{"/input/subject/type", func(r *pdp.Record) *string { return &r.SubjectType }},
+	{"/input/subject/id", func(r *pdp.Record) *string { return &r.SubjectID }},
+	{"/input/resource/type", func(r *pdp.Record) *string { return &r.ResourceType }},
+	{"/input/resource/id", func(r *pdp.Record) *string { return &r.ResourceID }},
+	{"/input/action/name", func(r *pdp.Record) *string { return &r.Action }},
+	{"/input/caller/id", func(r *pdp.Record) *string { return &r.Caller }},
+}
+
+// followMask sets each column that an op of ops reaches (its pointer or an
+// ancestor) to what the masked rec.Input holds there: "" when erased, a
+// string as is, any other value as its JSON text.
+func followMask(rec *pdp.Record, ops []pdp.MaskOp) {
+	for _, col := range maskedColumns {
+		if !reaches(ops, col.path) {
+			continue
+		}
+		tokens, _ := inputPointer(col.path)
+		*col.field(rec) = columnText(lookup(rec.Input, tokens))
+	}
+}
+
+func reaches(ops []pdp.MaskOp, path string) bool {
+	for _, op := range ops {
+		if op.Path == "/input" || op.Path == path || strings.HasPrefix(path, op.Path+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func lookup(input map[string]any, tokens []string) any {
+	var cur any = input
+	for _, t := range tokens {
+		if cur = child(cur, t); cur == nil {
+			return nil
+		}
+	}
+	return cur
+}
+
+func columnText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	}
+	return jsonText(v)
+}
+
+func jsonText(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// maskedText replaces masked values in evaluation error texts.
+const maskedText = "<masked>"
+
+// maskedTexts lists the texts under which the values that ops erase or
+// replace in input may appear in an error message: each string (raw, Go- and
+// JSON-quoted as Rego and JSON print it), each other value's JSON text (and a
+// number as Rego prints it), for the value itself and all its members.
+func maskedTexts(input map[string]any, ops []pdp.MaskOp) []string {
+	var out []string
+	for _, op := range ops {
+		if tokens, err := inputPointer(op.Path); err == nil {
+			out = valueTexts(lookup(input, tokens), out)
+		}
+	}
+	return out
+}
+
+func valueTexts(v any, out []string) []string {
+	switch x := v.(type) {
+	case nil:
+		return out
+	case string:
+		return append(out, x, unquote(strconv.Quote(x)), unquote(jsonText(x)))
+	case []string:
+		for _, s := range x {
+			out = valueTexts(s, out)
+		}
+		return out
+	case map[string]any:
+		for _, e := range x {
+			out = valueTexts(e, out)
+		}
+	case []any:
+		for _, e := range x {
+			out = valueTexts(e, out)
+		}
+	case float64:
+		out = append(out, strconv.FormatFloat(x, 'g', -1, 64))
+	}
+	return append(out, jsonText(v))
+}
+
+func unquote(q string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(q, `"`), `"`)
+}
+
+// redact replaces in msg every stretch covered by occurrences of texts
+// (overlapping ones merged) by maskedText.
+func redact(msg string, texts []string) string {
+	covered := make([]bool, len(msg))
+	for _, t := range texts {
+		for i := 0; t != "" && i < len(msg); {
+			j := strings.Index(msg[i:], t)
+			if j < 0 {
+				break
+			}
+			for k := i + j; k < i+j+len(t); k++ {
+				covered[k] = true
+			}
+			i += j + 1
+		}
+	}
+	var b strings.Builder
+	for i := 0; i < len(msg); i++ {
+		switch {
+		case !covered[i]:
+			b.WriteByte(msg[i])
+		case i == 0 || !covered[i-1]:
+			b.WriteString(maskedText)
+		}
+	}
+	return b.String()
+}
+
+// erasedError keeps only the kind of an evaluation error (an OPA code such
+// as eval_conflict_error, else evaluation_error): when the mask rule failed,
+// any part of the input may be in the message.
+func erasedError(msg string) string {
+	if msg == "" {
+		return ""
+	}
+	kind := pdp.ReasonEvaluationError
+	for _, part := range strings.Split(msg, ": ") {
+		if isErrorCode(part) {
+			kind = part
+			break
+		}
+	}
+	return kind + ": details erased (the mask rule failed)"
+}
+
+// isErrorCode reports whether s looks like an OPA error code: lower-case
+// words joined by "_", ending in "_error".
+func isErrorCode(s string) bool {
+	if !strings.HasSuffix(s, "_error") {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && r != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 // ApplyMask returns a copy of input with ops applied; input is not

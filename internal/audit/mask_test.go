@@ -96,3 +96,86 @@ func TestMasker(t *testing.T) {
 		})
 	}
 }
+
+// maskRecord is a record whose columns are read from maskInput, as the
+// decision service builds it.
+func maskRecord(errText string) pdp.Record {
+	in := maskInput()
+	in["action"] = map[string]any{"name": "read"}
+	in["caller"] = map[string]any{"id": "svc"}
+	in["subject"].(map[string]any)["type"] = "user"
+	in["resource"].(map[string]any)["type"] = "doc"
+	in["resource"].(map[string]any)["attributes"] = map[string]any{"n": 123456789.0, "q": `a"b`}
+	return pdp.Record{DecisionID: "d", Input: in, Caller: "svc", SubjectType: "user", SubjectID: "alice",
+		ResourceType: "doc", ResourceID: "d1", Action: "read", Error: errText}
+}
+
+func TestMaskerRedactsError(t *testing.T) {
+	const conflict = "m.rego:8: eval_conflict_error: rule data.m.c produced conflicting values:\n  \"eng\" at m.rego:8\n  \"123\" at m.rego:8"
+	remove := func(p string) []pdp.MaskOp { return []pdp.MaskOp{{Op: pdp.MaskRemove, Path: p}} }
+	cases := []struct {
+		name  string
+		rules rules
+		err   string
+		want  string
+	}{
+		{"string removed", rules{ops: remove("/input/subject/attributes/ssn"), defined: true}, conflict,
+			"m.rego:8: eval_conflict_error: rule data.m.c produced conflicting values:\n  \"eng\" at m.rego:8\n  \"<masked>\" at m.rego:8"},
+		{"object removed", rules{ops: remove("/input/subject/attributes"), defined: true}, conflict,
+			"m.rego:8: eval_conflict_error: rule data.m.c produced conflicting values:\n  \"<masked>\" at m.rego:8\n  \"<masked>\" at m.rego:8"},
+		{"number upserted, as JSON and as Rego prints it", rules{ops: []pdp.MaskOp{{Op: pdp.MaskUpsert, Path: "/input/resource/attributes/n", Value: 0.0}}, defined: true},
+			"x: eval_type_error: 123456789 or 1.23456789e+08", "x: eval_type_error: <masked> or <masked>"},
+		{"quoted string", rules{ops: remove("/input/resource/attributes/q"), defined: true},
+			`eval_builtin_error: got "a\"b"`, `eval_builtin_error: got "<masked>"`},
+		{"whole input", rules{ops: remove("/input"), defined: true}, `x: "eng" "123" "d1" "svc" "9"`,
+			`x: "<masked>" "<masked>" "<masked>" "<masked>" "9"`},
+		{"nothing masked", rules{}, conflict, conflict},
+		{"no error", rules{ops: remove("/input/subject/attributes/ssn"), defined: true}, "", ""},
+		{"rule failed keeps the kind", rules{defined: true, err: errors.New("conflict")}, conflict,
+			"eval_conflict_error: details erased (the mask rule failed)"},
+		{"rule failed, no kind", rules{ops: remove("/result"), defined: true}, "convert input: 123",
+			"evaluation_error: details erased (the mask rule failed)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := maskRecord(tc.err)
+			audit.NewMasker(&tc.rules).Mask(context.Background(), &rec)
+			if rec.Error != tc.want {
+				t.Errorf("error %q\nwant  %q", rec.Error, tc.want)
+			}
+		})
+	}
+}
+
+func TestMaskerColumnsFollowTheMask(t *testing.T) {
+	type cols struct{ caller, subjectType, subjectID, resourceType, resourceID, action string }
+	orig := cols{"svc", "user", "alice", "doc", "d1", "read"}
+	cases := []struct {
+		name  string
+		rules rules
+		want  cols
+	}{
+		{"unrelated pointer", rules{ops: []pdp.MaskOp{{Op: "remove", Path: "/input/subject/attributes"}}, defined: true}, orig},
+		{"removed", rules{ops: []pdp.MaskOp{{Op: "remove", Path: "/input/subject/id"}, {Op: "remove", Path: "/input/action/name"}}, defined: true},
+			cols{"svc", "user", "", "doc", "d1", ""}},
+		{"parent removed", rules{ops: []pdp.MaskOp{{Op: "remove", Path: "/input/resource"}, {Op: "remove", Path: "/input/caller"}}, defined: true},
+			cols{"", "user", "alice", "", "", "read"}},
+		{"upserted string", rules{ops: []pdp.MaskOp{{Op: "upsert", Path: "/input/subject/id", Value: "****"}}, defined: true},
+			cols{"svc", "user", "****", "doc", "d1", "read"}},
+		{"upserted non-string", rules{ops: []pdp.MaskOp{{Op: "upsert", Path: "/input/resource/id", Value: 7.0},
+			{Op: "upsert", Path: "/input/subject", Value: map[string]any{"type": map[string]any{"k": "<v>"}}}}, defined: true},
+			cols{"svc", `{"k":"<v>"}`, "", "doc", "7", "read"}},
+		{"whole input", rules{ops: []pdp.MaskOp{{Op: "remove", Path: "/input"}}, defined: true}, cols{}},
+		{"rule failed keeps them", rules{defined: true, err: errors.New("conflict")}, orig},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := maskRecord("")
+			audit.NewMasker(&tc.rules).Mask(context.Background(), &rec)
+			got := cols{rec.Caller, rec.SubjectType, rec.SubjectID, rec.ResourceType, rec.ResourceID, rec.Action}
+			if got != tc.want {
+				t.Errorf("columns %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}

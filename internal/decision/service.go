@@ -160,14 +160,14 @@ func (s *Service) evaluate(ctx context.Context, req pdp.Request) (pdp.Decision, 
 	if err != nil {
 		return pdp.Decision{}, pdp.Record{}, err
 	}
-	if res.Err != "" {
-		s.log.Warn("evaluation error", "decision_id", id, "trace_id", traceID(ctx), "bundle_revision", res.BundleRevision, "error", res.Err)
-	}
 	rec := newRecord(id, start, req, input, res)
 	rec.Latency = s.clock().Sub(start)
 	rec.TraceID = traceID(ctx)
 	if s.masker != nil {
 		s.masker.Mask(ctx, &rec)
+	}
+	if rec.Error != "" { // logged once masked: the error may quote the input
+		s.log.Warn("evaluation error", "decision_id", id, "trace_id", rec.TraceID, "bundle_revision", res.BundleRevision, "error", rec.Error)
 	}
 	return pdp.Decision{ID: id, Result: res}, rec, nil
 }

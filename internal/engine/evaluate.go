@@ -36,7 +36,7 @@ func (e *Engine) Evaluate(ctx context.Context, q pdp.Query) (pdp.Result, error) 
 		return pdp.Result{}, fmt.Errorf("evaluate %s: %w", ep, err)
 	}
 	res.BundleRevision, res.Entrypoint = set.revision, ep
-	e.logOutcome(ctx, res)
+	e.logOutcome(ctx, res, set.mask != nil)
 	return res, nil
 }
 
@@ -83,11 +83,16 @@ func evaluationError(err error) pdp.Result {
 	return res
 }
 
-// logOutcome logs the denies that point at a broken policy.
-func (e *Engine) logOutcome(ctx context.Context, res pdp.Result) {
+// logOutcome logs the denies that point at a broken policy. When the bundle
+// set has a mask rule, the error text is left out: it may quote input values
+// the rule masks (the decision service logs it once masked).
+func (e *Engine) logOutcome(ctx context.Context, res pdp.Result, masking bool) {
 	if res.Err != "" {
-		e.log.ErrorContext(ctx, "policy evaluation error", "bundle_revision", res.BundleRevision,
-			"entrypoint", res.Entrypoint, "error", res.Err)
+		attrs := []any{"bundle_revision", res.BundleRevision, "entrypoint", res.Entrypoint}
+		if !masking {
+			attrs = append(attrs, "error", res.Err)
+		}
+		e.log.ErrorContext(ctx, "policy evaluation error", attrs...)
 		return
 	}
 	if len(res.Reasons) == 1 && res.Reasons[0] == pdp.ReasonInvalidResult {
