@@ -2,6 +2,7 @@ package decision_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"log/slog"
 	"path/filepath"
@@ -43,7 +44,7 @@ func maskFixture(t *testing.T, maskRule string) (fixture, *bytes.Buffer) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&logs, nil))
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	eng := engine.New(engine.Options{Logger: log})
 	if _, err := eng.Activate(context.Background(), map[string]*bundle.Bundle{"b": b}); err != nil {
 		t.Fatal(err)
@@ -91,6 +92,9 @@ func TestMaskedValuesLeaveNoTrace(t *testing.T) {
 			}
 			if strings.Contains(logs.String(), ssn) || !strings.Contains(logs.String(), tt.wantErr) {
 				t.Errorf("log holds %s or lacks %q:\n%s", ssn, tt.wantErr, logs)
+			}
+			if !strings.Contains(logs.String(), "subject="+cmp.Or(tt.wantSubj, `""`)+" ") {
+				t.Errorf("the debug decision line does not name the subject as recorded (%q):\n%s", tt.wantSubj, logs)
 			}
 		})
 	}

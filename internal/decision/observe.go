@@ -37,15 +37,15 @@ func traceID(ctx context.Context) string {
 	return sc.TraceID().String()
 }
 
-// observed logs each decision at debug level (no input) and tells the
-// observer.
-func (s *Service) observed(ctx context.Context, reqs []pdp.Request, ds []pdp.Decision, start time.Time) {
+// observed logs each decision at debug level (no input; subject, caller
+// and action as recorded, so masked) and tells the observer.
+func (s *Service) observed(ctx context.Context, reqs []pdp.Request, recs []pdp.Record, ds []pdp.Decision, start time.Time) {
 	elapsed := s.clock().Sub(start)
 	debug := s.log.Enabled(ctx, slog.LevelDebug)
 	for i, d := range ds {
 		if debug {
 			s.log.Debug("decision", "decision_id", d.ID, "trace_id", traceID(ctx), "bundle_revision", d.BundleRevision,
-				"subject", reqs[i].Subject.ID, "caller", reqs[i].Caller, "action", reqs[i].Action.Name,
+				"subject", recs[i].SubjectID, "caller", recs[i].Caller, "action", recs[i].Action,
 				"allow", d.Allow, "cache_hit", d.CacheHit, "reasons", d.Reasons)
 		}
 		if s.obs != nil {
@@ -123,8 +123,8 @@ func (t *tracedEvaluation) Evaluate(ctx context.Context, q pdp.Query) (pdp.Resul
 	}
 	span.SetAttributes(attribute.Bool("pdp.allow", res.Allow), attribute.String("pdp.bundle_revision", res.BundleRevision),
 		attribute.String("pdp.entrypoint", res.Entrypoint))
-	if res.Err != "" {
-		span.SetStatus(codes.Error, res.Err)
+	if res.Err != "" { // the error may quote input the mask rule hides: the record has it
+		span.SetStatus(codes.Error, "evaluation error; the audit record holds it")
 	}
 	return res, nil
 }

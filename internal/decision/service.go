@@ -124,7 +124,7 @@ func (s *Service) decide(ctx context.Context, reqs []pdp.Request, field string) 
 	if err := s.rec.Write(ctx, recs); err != nil {
 		return nil, s.auditFailed(ctx, recs, err)
 	}
-	s.observed(ctx, reqs, ds, start) // observe.go
+	s.observed(ctx, reqs, recs, ds, start) // observe.go
 	return ds, nil
 }
 
