@@ -1,9 +1,9 @@
 // Package cache is the decision cache: a decorator around the evaluator that
-// keys each query on the bundle revision, the entrypoint and the parts of
-// the input the entrypoint can read (Key), looks in an in-process LRU
-// (Local) and then in a shared tier (cache/redis), and collapses concurrent
-// identical misses into one evaluation. It never imports OPA: what the
-// policy can read comes from the engine's Plan.
+// keys each query on the bundle revision and content digest, the entrypoint
+// and the parts of the input the entrypoint can read (Key), looks in an
+// in-process LRU (Local) and then in a shared tier (cache/redis), and
+// collapses concurrent identical misses into one evaluation. It never imports
+// OPA: what the policy can read comes from the engine's Plan.
 package cache
 
 import (
@@ -142,7 +142,7 @@ func (c *Cache) fill(ctx context.Context, q pdp.Query, plan pdp.Plan, key string
 		return nil, err
 	}
 	c.stats.evaluations.Add(1)
-	if !storable(res, plan) {
+	if !c.storable(q, res, plan) {
 		c.stats.notStored.Add(1)
 		return filled{res}, nil
 	}
@@ -152,10 +152,16 @@ func (c *Cache) fill(ctx context.Context, q pdp.Query, plan pdp.Plan, key string
 }
 
 // storable: never an evaluation error, and only a result computed by the
-// revision (and entrypoint) whose plan built the key; a bundle swap between
-// Plan and Evaluate must not file a new answer under an old key.
-func storable(res pdp.Result, plan pdp.Plan) bool {
-	return res.Err == "" && res.BundleRevision == plan.Revision && res.Entrypoint == plan.Entrypoint
+// activation whose plan built the key; a bundle swap between Plan and
+// Evaluate must not file a new answer under an old key, even when the new
+// bundles keep the revision (the planner still reporting the same
+// activation after evaluation shows that none landed).
+func (c *Cache) storable(q pdp.Query, res pdp.Result, plan pdp.Plan) bool {
+	if res.Err != "" || res.BundleRevision != plan.Revision || res.Entrypoint != plan.Entrypoint {
+		return false
+	}
+	now, err := c.planner.Plan(q.Entrypoint)
+	return err == nil && now.Activation == plan.Activation && now.Digest == plan.Digest
 }
 
 func (c *Cache) set(ctx context.Context, t Tier, key string, res pdp.Result) {

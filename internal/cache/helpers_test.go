@@ -22,7 +22,15 @@ func policyBundle(t testing.TB, revision, file string, data map[string]any) *bun
 	if err != nil {
 		t.Fatal(err)
 	}
-	parsed, err := ast.ParseModuleWithOpts(file, string(raw), ast.ParserOptions{RegoVersion: ast.RegoV1})
+	return sourceBundle(t, revision, file, string(raw), data)
+}
+
+// sourceBundle builds a bundle from one module (path file, text src) with
+// data under authz.
+func sourceBundle(t testing.TB, revision, file, src string, data map[string]any) *bundle.Bundle {
+	t.Helper()
+	raw := []byte(src)
+	parsed, err := ast.ParseModuleWithOpts(file, src, ast.ParserOptions{RegoVersion: ast.RegoV1})
 	if err != nil {
 		t.Fatalf("parse %s: %v", file, err)
 	}

@@ -14,17 +14,19 @@ import (
 
 // keyVersion changes whenever the encoding below changes, so that entries a
 // different build wrote into a shared Redis are never read.
-const keyVersion = "pdp-decision-v1"
+const keyVersion = "pdp-decision-v2"
 
 // Key derives the cache key of input under plan: a SHA-256 (hex) over the
-// revision, the entrypoint and a canonical encoding of input projected on
-// plan.InputPaths (the whole input when the plan cannot bound what is read).
-// Two inputs get the same key only if they agree on every path the
-// entrypoint can read.
+// revision, the digest of the bundle content, the entrypoint and a canonical
+// encoding of input projected on plan.InputPaths (the whole input when the
+// plan cannot bound what is read). Two inputs get the same key only if they
+// agree on every path the entrypoint can read, under the same bundle
+// content.
 func Key(plan pdp.Plan, input map[string]any) (string, error) {
 	e := encoder{buf: make([]byte, 0, 256)}
 	e.str(keyVersion)
 	e.str(plan.Revision)
+	e.str(plan.Digest)
 	e.str(plan.Entrypoint)
 	if err := e.projection(plan, input); err != nil {
 		return "", err

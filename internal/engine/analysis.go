@@ -31,16 +31,16 @@ type analysis struct {
 	nondet     bool
 }
 
-// analyze computes the plan of entrypoint ref in compiler.
-func analyze(c *ast.Compiler, ref ast.Ref, revision, entrypoint string) pdp.Plan {
+// analyze completes p (revision, digest and entrypoint set) with what
+// entrypoint ref in compiler can read and call.
+func analyze(c *ast.Compiler, ref ast.Ref, p pdp.Plan) pdp.Plan {
 	a := &analysis{compiler: c, visited: map[*ast.Rule]bool{}}
 	a.visitRef(ref)
-	plan := pdp.Plan{Revision: revision, Entrypoint: entrypoint,
-		Deterministic: !a.nondet, WholeInput: a.wholeInput}
+	p.Deterministic, p.WholeInput = !a.nondet, a.wholeInput
 	if !a.wholeInput {
-		plan.InputPaths = minimalPaths(a.paths)
+		p.InputPaths = minimalPaths(a.paths)
 	}
-	return plan
+	return p
 }
 
 // walk visits every term of x: refs are classified, bare input and data
@@ -66,7 +66,7 @@ func (a *analysis) visitVar(v ast.Var) {
 	case v.Equal(ast.InputRootDocument.Value):
 		a.wholeInput = true
 	case v.Equal(ast.DefaultRootDocument.Value):
-		a.visitRules(a.compiler.GetRulesWithPrefix(ast.DefaultRootRef))
+		a.visitDataRoot()
 	}
 }
 
@@ -78,10 +78,41 @@ func (a *analysis) visitRef(ref ast.Ref) {
 		a.addInputPath(ref)
 	case ref.HasPrefix(ast.DefaultRootRef):
 		prefix := ref.ConstantPrefix()
-		a.visitRules(a.compiler.GetRules(prefix))
+		if len(prefix) == 1 {
+			a.visitDataRoot()
+			return
+		}
+		a.visitRules(a.rulesUnder(prefix))
 	default:
 		a.checkBuiltin(ref)
 	}
+}
+
+// visitDataRoot handles data itself or data[k]: it can reach every rule,
+// data.system included, and the analysis does not try to bound what that
+// reads of input.
+func (a *analysis) visitDataRoot() {
+	a.wholeInput = true
+	a.visitRules(a.rulesUnder(ast.DefaultRootRef))
+}
+
+// rulesUnder returns every rule a ref with this constant prefix can reach:
+// those defining a document at or above the prefix and all rules below it.
+// Unlike OPA's GetRules it does not hide the data.system subtree, which a
+// bundle may own and a dynamic ref may reach.
+func (a *analysis) rulesUnder(prefix ast.Ref) []*ast.Rule {
+	rules := slices.Clone(a.compiler.GetRulesForVirtualDocument(prefix))
+	node := a.compiler.RuleTree
+	for _, t := range prefix {
+		if node = node.Child(t.Value); node == nil {
+			return rules
+		}
+	}
+	node.DepthFirst(func(n *ast.TreeNode) bool {
+		rules = append(rules, n.Values...)
+		return false
+	})
+	return rules
 }
 
 func (a *analysis) checkBuiltin(ref ast.Ref) {
@@ -141,13 +172,14 @@ func hasPrefix(p, prefix []string) bool {
 	return len(p) >= len(prefix) && slices.Equal(p[:len(prefix)], prefix)
 }
 
-// plan analyses an entrypoint that prepare has already accepted.
-func plan(c *ast.Compiler, revision, entrypoint string) pdp.Plan {
-	ref, err := entrypointRef(entrypoint)
+// plan analyses p.Entrypoint, which prepare has already accepted.
+func plan(c *ast.Compiler, p pdp.Plan) pdp.Plan {
+	ref, err := entrypointRef(p.Entrypoint)
 	if err != nil { // not reached: prepare checked the entrypoint
-		return pdp.Plan{Revision: revision, Entrypoint: entrypoint, WholeInput: true}
+		p.WholeInput = true
+		return p
 	}
-	return analyze(c, ref, revision, entrypoint)
+	return analyze(c, ref, p)
 }
 
 // Plan reports, for an entrypoint of the active bundle set ("" is the

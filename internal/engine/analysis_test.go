@@ -81,8 +81,47 @@ other := rand.intn("x", 10)
 			if tc.whole {
 				want.InputPaths = nil
 			}
+			if got.Digest == "" || got.Activation != 1 {
+				t.Fatalf("plan: digest %q, activation %d; want a digest of the first activation", got.Digest, got.Activation)
+			}
+			got.Digest, got.Activation = "", 0 // see TestPlanDigest
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("plan:\n got  %+v\n want %+v", got, want)
+			}
+		})
+	}
+}
+
+// A bundle may own the system root: a dynamic data ref can reach its rules
+// like any others, so what they read and call counts.
+func TestPlanReachesSystemRules(t *testing.T) {
+	const vip = "package system.extra\nvip := input.subject.attributes.vip == true\n"
+	const clock = vip + "clock := time.now_ns() > 0\n"
+	cases := []struct {
+		name, decision, system string
+		whole, nondet          bool
+		paths                  [][]string
+	}{
+		{name: "dynamic key at the data root reads input", decision: `decision := data[input.action.name].extra.vip`,
+			system: vip, whole: true},
+		{name: "dynamic key at the data root calls time.now_ns", decision: `decision := data[input.action.name].extra.vip`,
+			system: clock, whole: true, nondet: true},
+		{name: "the whole data.system subtree", decision: `decision if { d := data.system; d.extra.vip }`,
+			system: clock, nondet: true, paths: [][]string{{"subject", "attributes", "vip"}}},
+		{name: "constant ref into data.system", decision: `decision := data.system.extra.vip`,
+			system: clock, paths: [][]string{{"subject", "attributes", "vip"}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := engine.New(engine.Options{})
+			activate(t, e, map[string]*bundle.Bundle{"b": bundleOf(t, "r1", []string{"authz", "system"}, map[string]string{
+				"authz.rego": "package authz\n" + tc.decision + "\n", "system.rego": tc.system}, nil, nil)})
+			got, err := e.Plan("")
+			if err != nil {
+				t.Fatalf("Plan: %v", err)
+			}
+			if got.WholeInput != tc.whole || got.Deterministic == tc.nondet || !reflect.DeepEqual(got.InputPaths, tc.paths) {
+				t.Fatalf("plan %+v: want whole=%v deterministic=%v paths=%v", got, tc.whole, !tc.nondet, tc.paths)
 			}
 		})
 	}

@@ -38,17 +38,22 @@ func compile(ctx context.Context, bundles map[string]*bundle.Bundle, override st
 	if err != nil {
 		return nil, err
 	}
+	all := append([]string{def}, extra...)
+	digest, err := contentDigest(bundles, all)
+	if err != nil {
+		return nil, err
+	}
 	store, compiler, err := load(ctx, bundles)
 	if err != nil {
 		return nil, err
 	}
 	set := &compiled{revision: combinedRevision(bundles), defaultEntrypoint: def,
-		queries: make(map[string]rego.PreparedEvalQuery, len(extra)+1), plans: map[string]pdp.Plan{}}
-	for _, ep := range append([]string{def}, extra...) {
+		queries: make(map[string]rego.PreparedEvalQuery, len(all)), plans: map[string]pdp.Plan{}}
+	for _, ep := range all {
 		if set.queries[ep], err = prepare(ctx, store, compiler, ep); err != nil {
 			return nil, err
 		}
-		set.plans[ep] = plan(compiler, set.revision, ep)
+		set.plans[ep] = plan(compiler, pdp.Plan{Revision: set.revision, Digest: digest, Entrypoint: ep})
 	}
 	if set.system, err = prepareSystem(ctx, store, compiler, sys); err != nil {
 		return nil, err
@@ -57,6 +62,14 @@ func compile(ctx context.Context, bundles map[string]*bundle.Bundle, override st
 		return nil, err
 	}
 	return set, nil
+}
+
+// stamp numbers the plans of set with the activation that publishes it.
+func (set *compiled) stamp(activation uint64) {
+	for ep, p := range set.plans {
+		p.Activation = activation
+		set.plans[ep] = p
+	}
 }
 
 // load writes the bundles' data into a new in-memory store and compiles

@@ -36,6 +36,9 @@ type Engine struct {
 	active atomic.Pointer[compiled]
 	// fallback is the embedded system policy, compiled on first use.
 	fallback func() (*systemQuery, error)
+	// activations counts successful activations (guarded by mu); the plans
+	// of each set carry its number.
+	activations uint64
 }
 
 // New returns an Engine with no active bundle set.
@@ -59,6 +62,8 @@ func (e *Engine) Activate(ctx context.Context, bundles map[string]*bundle.Bundle
 	if err != nil {
 		return "", fmt.Errorf("activate bundles: %w", err)
 	}
+	e.activations++
+	set.stamp(e.activations)
 	e.active.Store(set)
 	e.log.Info("bundles activated", "bundle_revision", set.revision,
 		"entrypoint", set.defaultEntrypoint, "entrypoints", len(set.queries))

@@ -35,6 +35,21 @@ func policy(t testing.TB, revision, root, module string, meta map[string]any) *b
 	}
 }
 
+// bundleOf builds an in-memory bundle from modules (path -> source) with
+// the given roots, data and metadata.
+func bundleOf(t testing.TB, revision string, roots []string, modules map[string]string, data, meta map[string]any) *bundle.Bundle {
+	t.Helper()
+	b := &bundle.Bundle{Manifest: bundle.Manifest{Revision: revision, Roots: &roots, Metadata: meta}, Data: data}
+	for path, src := range modules {
+		parsed, err := ast.ParseModuleWithOpts(path, src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			t.Fatalf("parse %s: %v", path, err)
+		}
+		b.Modules = append(b.Modules, bundle.ModuleFile{URL: path, Path: path, Raw: []byte(src), Parsed: parsed})
+	}
+	return b
+}
+
 // allowIf is an authz/decision policy that allows when input.subject.id is id.
 func allowIf(t testing.TB, revision, id string) *bundle.Bundle {
 	return policy(t, revision, "authz", `package authz
