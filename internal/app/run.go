@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -95,11 +96,19 @@ func (a *App) shutdown() {
 	}
 }
 
+// recentCommitFailure is how long a failed audit commit keeps /readyz at
+// 503 (while commits keep failing, it stays there; the store's own probe
+// covers an idle server).
+const recentCommitFailure = 10 * time.Second
+
 // ready backs /readyz: a bundle must be active and the audit store must
-// accept writes.
+// accept writes: its probe passes and no commit failed recently.
 func (a *App) ready(ctx context.Context) (bool, any) {
 	st := a.bundles.Status()
 	auditErr := a.store.Ping(ctx)
+	if f := a.writer.LastFailure(); auditErr == nil && f != nil && time.Since(f.At) < recentCommitFailure {
+		auditErr = fmt.Errorf("audit commit failed %s ago: %w", time.Since(f.At).Round(time.Millisecond), f.Err)
+	}
 	audit := map[string]any{"ok": auditErr == nil}
 	if auditErr != nil {
 		audit["error"] = auditErr.Error()

@@ -56,6 +56,7 @@ type Writer struct {
 	obs     CommitObserver
 	wake    chan struct{}
 	done    chan struct{}
+	failure atomic.Pointer[Failure] // of the newest commit; nil when it succeeded
 
 	mu     sync.Mutex
 	queue  []*pending
@@ -253,8 +254,12 @@ func (w *Writer) commit(batch []*pending) {
 		return
 	}
 	w.observe(batch, err)
+	w.failure.Store(nil)
 	if err != nil {
 		w.log.Error("audit commit failed", "writes", len(batch), "error", err)
+		if !errors.Is(err, ErrInvalidRecord) { // a bad record, not a bad store
+			w.failure.Store(&Failure{At: time.Now(), Err: err})
+		}
 		err = pdp.Unavailable("audit store unavailable", err)
 	}
 	// How many waited together: this batch and what arrived meanwhile.
@@ -264,6 +269,18 @@ func (w *Writer) commit(batch []*pending) {
 		p.err <- err
 	}
 }
+
+// Failure is a commit that failed.
+type Failure struct {
+	At  time.Time
+	Err error
+}
+
+// LastFailure is the newest commit when it failed (the store refused it: a
+// full disk, a lock held too long), nil when it succeeded or none ran. A
+// store can take a write lock and still refuse every commit; readiness
+// asks this as well as Store.Ping.
+func (w *Writer) LastFailure() *Failure { return w.failure.Load() }
 
 // append runs one Store.Append for batch. The commit outlives the requests
 // that queued it, so it keeps their context values but not their

@@ -3,7 +3,9 @@ package audit_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -155,5 +157,37 @@ func TestWriterIsolatesInvalidRecord(t *testing.T) {
 	}
 	if _, err := f.Get(context.Background(), bad[0].DecisionID); !errors.Is(err, audit.ErrNotFound) {
 		t.Errorf("valid half of the invalid write was stored (err %v)", err)
+	}
+}
+
+// TestLastFailure: a commit the store refuses is remembered until one
+// succeeds; a record the store finds invalid is the caller's fault, not a
+// failing store.
+func TestLastFailure(t *testing.T) {
+	f := newFake(false)
+	w := newWriter(t, f, audit.WriterOptions{})
+	recs := audittest.NewRecords(4)
+	steps := []struct {
+		name    string
+		err     error
+		failure string // "" when LastFailure must be nil after the write
+	}{
+		{"store refuses", errors.New("database or disk is full"), "disk is full"},
+		{"invalid record", fmt.Errorf("bad: %w", audit.ErrInvalidRecord), ""},
+		{"store refuses again", errors.New("locked"), "locked"},
+		{"store recovers", nil, ""},
+	}
+	for i, st := range steps {
+		f.err = st.err
+		err := w.Write(context.Background(), recs[i:i+1])
+		got := w.LastFailure()
+		switch {
+		case (err != nil) != (st.err != nil):
+			t.Fatalf("%s: Write = %v", st.name, err)
+		case st.failure == "" && got != nil:
+			t.Errorf("%s: LastFailure = %v, want nil", st.name, got.Err)
+		case st.failure != "" && (got == nil || !strings.Contains(got.Err.Error(), st.failure) || time.Since(got.At) > time.Minute):
+			t.Errorf("%s: LastFailure = %+v, want %q just now", st.name, got, st.failure)
+		}
 	}
 }

@@ -86,7 +86,9 @@ func waitFor(t *testing.T, d time.Duration, cond func() bool) {
 }
 
 // TestAuditStoreDown: when the audit insert fails, the caller gets
-// Unavailable, never an unrecorded decision; when it recovers, Checks work.
+// Unavailable, never an unrecorded decision, and /readyz says not ready
+// although the store still grants its write lock (as a full disk does);
+// when it recovers, Checks work.
 func TestAuditStoreDown(t *testing.T) {
 	p := startPDP(t, true)
 	db := p.auditDB(t)
@@ -96,6 +98,9 @@ func TestAuditStoreDown(t *testing.T) {
 	_, err := p.client.Check(ctxT(t), validRequest())
 	if status.Code(err) != codes.Unavailable {
 		t.Fatalf("Check with the audit store down: %v; want Unavailable", err)
+	}
+	if p.readyz(t).Ready {
+		t.Error("/readyz is ready while every audit commit fails")
 	}
 	if _, err := db.Exec(`DROP TRIGGER stage.audit_down`); err != nil {
 		t.Fatal(err)

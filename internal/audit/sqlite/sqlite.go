@@ -264,7 +264,8 @@ func openDB(ctx context.Context, dsn string, conns int) (*sql.DB, error) {
 
 // Ping reports whether the store accepts writes: it takes the write lock
 // (BEGIN IMMEDIATE) of the stage, where commits go, and of the trail, and
-// releases them.
+// releases them; then it writes spaceProbe bytes beside them, since a full
+// disk grants the lock and refuses the commit.
 func (s *Store) Ping(ctx context.Context) error {
 	for _, db := range []*sql.DB{s.stage, s.db} {
 		tx, err := db.BeginTx(ctx, nil)
@@ -275,7 +276,23 @@ func (s *Store) Ping(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := probeSpace(filepath.Dir(s.opts.Path)); err != nil {
+		return fmt.Errorf("audit database directory does not take data: %w", err)
+	}
 	return nil
+}
+
+// spaceProbe is what Ping writes (and removes) beside the database.
+const spaceProbe = 64 << 10
+
+func probeSpace(dir string) error {
+	f, err := os.CreateTemp(dir, ".pdp-space-probe-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(make([]byte, spaceProbe))
+	return errors.Join(err, f.Close())
 }
 
 // Close moves the staged rows into the trail, then closes every
