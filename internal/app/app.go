@@ -127,6 +127,7 @@ func (a *App) buildServers(context.Context) error {
 	a.http = &http.Server{
 		Handler:           server.NewHTTP(server.HTTPOptions{Ready: a.ready, Logger: a.log, Handlers: handlers}),
 		ReadHeaderTimeout: readHeaderTimeout,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn), // stderr stays JSON
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ func (a *App) cachedEvaluator() (decision.Evaluator, error) {
 		opts.Local = cache.NewLocal(c.Size, nil)
 	}
 	if c.RedisURL != "" {
+		redis.RouteLogs(a.log)
 		store, err := redis.Open(c.RedisURL, redis.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("--redis-url: %w", err)

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -55,6 +56,17 @@ func Open(rawURL string, opts Options) (*Store, error) {
 	uo.PoolTimeout, uo.ContextTimeoutEnabled, uo.MaxRetries = opts.Timeout, true, -1
 	uo.DisableIdentity = true
 	return NewWithClient(goredis.NewUniversalClient(uo), opts), nil
+}
+
+// RouteLogs sends go-redis' own log lines (a failed dial, a pool error) to
+// log at warn level, so that stderr stays JSON. go-redis keeps one logger
+// per process: this sets it for every client.
+func RouteLogs(log *slog.Logger) { goredis.SetLogger(printfLogger{log}) }
+
+type printfLogger struct{ log *slog.Logger }
+
+func (l printfLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, fmt.Sprintf(format, v...), "component", "go-redis")
 }
 
 // NewWithClient returns a Store over an existing client, which Close closes.
