@@ -89,6 +89,7 @@ func TestHelp(t *testing.T) {
 		{[]string{"audit", "show", "--help"}, []string{"DECISION_ID", "  --audit-db file"}},
 		{[]string{"bundle", "-help"}, []string{"Usage: pdp bundle build|sign|inspect"}},
 		{[]string{"bundle", "build", "--help"}, []string{"  --o file"}},
+		{[]string{"replay", "--help"}, []string{"output format: table or json (JSON Lines)"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -18,6 +18,7 @@ func runReplay(ctx context.Context, e env, args []string) error {
 	var tf trailFlags
 	var ff filterFlags
 	tf.define(fs)
+	fs.Lookup("format").Usage = "output `format`: table or json (JSON Lines)" // a report, not records: no csv
 	ff.define(fs)
 	candidate := fs.String("bundle", "", "candidate bundle directory or .tar.gz (required)")
 	failOnChange := fs.Bool("fail-on-change", false, "exit 1 when any replayed decision changes (for CI)")

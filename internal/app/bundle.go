@@ -19,6 +19,7 @@ func (a *App) newBundleManager(act bundle.Activator) (*bundle.Manager, error) {
 		Key:       bundle.Key{File: b.VerificationKey, ID: b.VerificationKeyID, Alg: b.VerificationAlg},
 		TokenFile: b.TokenFile,
 		DataDir:   a.cfg.DataDir,
+		Observer:  a.loadObserver(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bundle sources: %w", err)

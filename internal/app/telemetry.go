@@ -109,6 +109,15 @@ func (a *App) observeActivator(act bundle.Activator) bundle.Activator {
 	return bundle.ObserveActivations(act, a.obs.metrics)
 }
 
+// loadObserver counts bundles that fail before activation as failed
+// activations; nil when telemetry is off.
+func (a *App) loadObserver() bundle.ActivationObserver {
+	if a.obs.off {
+		return nil
+	}
+	return a.obs.metrics
+}
+
 // mountMetrics adds /metrics to the HTTP handlers, with the collectors that
 // read the cache and bundle state at scrape time.
 func (a *App) mountMetrics(handlers map[string]http.Handler) (map[string]http.Handler, error) {

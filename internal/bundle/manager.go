@@ -45,6 +45,10 @@ type Options struct {
 	// DataDir, when set, keeps the last good bundle of each URL source
 	// (DataDir/bundles/NAME/bundle.tar.gz) for starts without the server.
 	DataDir string
+	// Observer, when set, is told of every bundle that fails before it can
+	// be activated (it does not load, parse or verify); activations
+	// themselves are observed by wrapping the Activator (ObserveActivations).
+	Observer ActivationObserver
 }
 
 // Manager loads the bundle sources, activates them together and reloads them
@@ -195,6 +199,9 @@ func (m *Manager) load(s *source) bool {
 	if err != nil {
 		s.candidate = nil
 		m.fail(s, err)
+		if m.opts.Observer != nil {
+			m.opts.Observer.Activated(err)
+		}
 		return false
 	}
 	s.candidate = b

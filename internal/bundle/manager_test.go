@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	opabundle "github.com/open-policy-agent/opa/v1/bundle"
@@ -92,6 +93,26 @@ func TestManagerStartsBroken(t *testing.T) {
 	if st := m.Status(); st.Revision != "1" || st.Bundles[0].LastError != "" {
 		t.Errorf("Status = %+v, want revision 1 without error", st)
 	}
+}
+
+// failures counts the failed attempts an observer is told of.
+type failures struct{ n atomic.Int64 }
+
+func (f *failures) Activated(err error) {
+	if err != nil {
+		f.n.Add(1)
+	}
+}
+
+// TestManagerObservesLoadFailures: a bundle that does not even parse is a
+// failed activation for the observer (metrics), as a compile error is.
+func TestManagerObservesLoadFailures(t *testing.T) {
+	dir := copyDir(t, filepath.Join("testdata", "example"), "example")
+	writeFile(t, filepath.Join(dir, "authz", "policy.rego"), "package authz\ndecision := {\n")
+	var obs failures
+	m, _ := startOpts(t, bundle.Options{Paths: []string{dir}, Observer: &obs})
+	waitFor(t, "a load error", func() bool { return lastError(m) != "" })
+	waitFor(t, "the observer told", func() bool { return obs.n.Load() > 0 })
 }
 
 func TestManagerTarball(t *testing.T) {

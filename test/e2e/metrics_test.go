@@ -9,6 +9,8 @@ import (
 
 	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
 	"github.com/pdp-project/pdp/internal/telemetry/dashboards"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // officeHoursCheck is a request of subject at a fixed time in office hours
@@ -63,6 +65,29 @@ func TestMetricsAfterKnownChecks(t *testing.T) {
 	assertTraced(t, p, allowed.DecisionId)
 	assertDenySpike(t, p)
 	assertDashboardMetrics(t, families(p.metrics(t)))
+	assertClientErrorsNotAlerted(t, p)
+}
+
+// assertClientErrorsNotAlerted: a caller's mistake (InvalidArgument) is
+// served under a status label that the PDPGRPCErrors rule leaves out.
+func assertClientErrorsNotAlerted(t *testing.T, p *pdpProc) {
+	t.Helper()
+	if _, err := p.client.Check(ctxT(t), &pdpv1.CheckRequest{}); status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("empty Check: %v, want InvalidArgument", err)
+	}
+	label := regexp.MustCompile(`rpc_response_status_code="([A-Za-z_]+)"`)
+	var served string
+	for deadline := time.Now().Add(5 * time.Second); served == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		for _, m := range label.FindAllStringSubmatch(p.metrics(t), -1) {
+			if m[1] != "OK" {
+				served = m[1]
+			}
+		}
+	}
+	excluded := regexp.MustCompile(`rpc_response_status_code!~"([^"]+)"`).FindSubmatch(dashboards.Alerts())
+	if served == "" || excluded == nil || !regexp.MustCompile("^(?:"+string(excluded[1])+")$").MatchString(served) {
+		t.Errorf("InvalidArgument is served as %q; the PDPGRPCErrors rule excludes %q", served, excluded)
+	}
 }
 
 func (p *pdpProc) metrics(t *testing.T) string {
