@@ -32,8 +32,10 @@ const (
 // fixture is the AuthZEN API over the real decision service, engine and
 // audit writer (in-memory store), serving one of the conformance bundles.
 type fixture struct {
-	srv *httptest.Server
-	mem *audittest.Memory
+	srv    *httptest.Server
+	mem    *audittest.Memory
+	eng    *engine.Engine
+	bundle *opabundle.Bundle
 }
 
 func newFixture(t *testing.T, bundleDir string, maxBatch int) *fixture {
@@ -49,17 +51,30 @@ func newFixture(t *testing.T, bundleDir string, maxBatch int) *fixture {
 	mem := audittest.NewMemory()
 	w := audit.NewWriter(mem, audit.WriterOptions{})
 	svc := decision.New(decision.Options{Evaluator: eng, Recorder: w, MaxBatch: maxBatch})
+	t.Cleanup(func() { _ = w.Close() }) // after the server is closed
 	api := New(Options{Decider: svc, PublicURL: "https://pdp.example:7071/"})
+	return &fixture{srv: serve(t, api), mem: mem, eng: eng, bundle: b}
+}
+
+// serve runs api's handlers until the test ends.
+func serve(t *testing.T, api *API) *httptest.Server {
+	t.Helper()
 	mux := http.NewServeMux()
 	for p, h := range api.Handlers() {
 		mux.Handle(p, h)
 	}
-	f := &fixture{srv: httptest.NewServer(mux), mem: mem}
-	t.Cleanup(func() {
-		f.srv.Close()
-		_ = w.Close()
-	})
-	return f
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// activateRevision activates the fixture's bundle again under revision rev.
+func (f *fixture) activateRevision(t *testing.T, rev string) {
+	t.Helper()
+	f.bundle.Manifest.Revision = rev
+	if _, err := f.eng.Activate(context.Background(), map[string]*opabundle.Bundle{"b": f.bundle}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 const (

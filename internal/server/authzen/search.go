@@ -1,10 +1,7 @@
 package authzen
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/pdp-project/pdp/internal/pdp"
 )
@@ -23,10 +20,12 @@ const (
 // and paging.
 type searchRequest struct {
 	evaluation
-	Page struct {
-		Token string `json:"token"`
-		Limit *int   `json:"limit"`
-	} `json:"page"`
+	Page pageRequest `json:"page"`
+}
+
+type pageRequest struct {
+	Token string `json:"token"`
+	Limit *int   `json:"limit"`
 }
 
 type searchResponse struct {
@@ -43,122 +42,95 @@ type page struct {
 // search answers a search in two steps through the decision use case: the
 // candidates entrypoint lists the entities of the searched type, then the
 // regular decision is evaluated for each candidate (each one audited), and
-// the permitted candidates are returned in candidate order.
+// the permitted candidates are returned in candidate order. The request and
+// its page token are checked before anything is decided.
 func (a *API) search(k kind) handlerFunc {
 	return func(r *http.Request) (any, error) {
-		var s searchRequest
-		if err := decode(r, maxEvaluationBytes, &s); err != nil {
-			return nil, err
-		}
-		offset, limit, err := paging(s)
+		q, err := a.readSearch(r, k)
 		if err != nil {
 			return nil, err
 		}
-		if err := checkOpen(k, s.evaluation); err != nil {
-			return nil, err
-		}
-		found, err := a.permitted(r, k, s.evaluation)
+		cands, rev, err := a.candidatesOf(r, q)
 		if err != nil {
 			return nil, err
 		}
-		return pageOf(found, offset, limit), nil
+		if err := q.checkRevision(rev); err != nil {
+			return nil, err
+		}
+		found, rev, err := a.permitted(r, q, cands, rev)
+		if err != nil {
+			return nil, err
+		}
+		return pageOf(found, q, rev), nil
 	}
 }
 
-func paging(s searchRequest) (offset, limit int, err error) {
-	if s.Page.Limit != nil {
-		if limit = *s.Page.Limit; limit < 0 {
-			return 0, 0, pdp.InvalidField("page.limit", "must not be negative")
-		}
-	}
-	if s.Page.Token != "" {
-		if offset, err = strconv.Atoi(s.Page.Token); err != nil || offset < 0 {
-			return 0, 0, pdp.InvalidField("page.token", "is not a token this PDP issued")
-		}
-	}
-	return offset, limit, nil
-}
-
-func pageOf(found []map[string]any, offset, limit int) searchResponse {
+// pageOf cuts the page q asks for out of found; the next page's token
+// binds its offset to q and to the bundle revision found was decided under.
+func pageOf(found []map[string]any, q query, rev string) searchResponse {
 	total := len(found)
-	offset = min(offset, total)
+	offset := min(q.offset, total)
 	end := total
-	if limit > 0 {
-		end = min(offset+limit, total)
+	if q.limit > 0 {
+		end = min(offset+q.limit, total)
 	}
 	out := searchResponse{Results: found[offset:end], Page: page{Count: end - offset, Total: total}}
 	if end < total {
-		out.Page.NextToken = strconv.Itoa(end)
+		out.Page.NextToken = cursor{query: q.digest, revision: revisionDigest(rev), offset: end}.token()
 	}
 	return out
 }
 
-// checkOpen validates the objects a search needs: all but the open one
-// must be complete, and the open one needs its type (an action has none).
-func checkOpen(k kind, e evaluation) error {
-	if k != searchSubject {
-		if _, err := toSubject(e.Subject); err != nil {
-			return err
-		}
-	} else if _, _, err := typeAndID("subject", e.Subject, false); err != nil {
-		return err
-	}
-	if _, err := toResource(e.Resource, k != searchResource); err != nil {
-		return err
-	}
-	if k != searchAction {
-		_, err := toAction(e.Action)
-		return err
-	}
-	return nil
-}
-
-func (a *API) permitted(r *http.Request, k kind, e evaluation) ([]map[string]any, error) {
-	cands, err := a.candidatesOf(r, k, e)
-	if err != nil {
-		return nil, err
-	}
+// permitted decides the candidates in batches of at most MaxBatch and
+// returns those allowed, with the bundle revision they were decided under
+// (mixedRevision when a bundle swap landed during the search).
+func (a *API) permitted(r *http.Request, q query, cands []map[string]any, rev string) ([]map[string]any, string, error) {
 	found := []map[string]any{}
 	for start := 0; start < len(cands); start += a.dec.MaxBatch() {
 		chunk := cands[start:min(start+a.dec.MaxBatch(), len(cands))]
-		ok, err := a.decideCandidates(r, k, e, chunk)
+		ok, seen, err := a.decideCandidates(r, q, chunk)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		found = append(found, ok...)
+		found, rev = append(found, ok...), sameRevision(rev, seen)
 	}
-	return found, nil
+	return found, rev, nil
 }
 
 // decideCandidates evaluates the regular decision with each candidate in
 // the open place; candidates that do not form a valid request are skipped.
-func (a *API) decideCandidates(r *http.Request, k kind, e evaluation, cands []map[string]any) ([]map[string]any, error) {
+// It also returns the revisions the decisions were made under.
+func (a *API) decideCandidates(r *http.Request, q query, cands []map[string]any) ([]map[string]any, []string, error) {
 	var reqs []pdp.Request
 	var kept []map[string]any
 	for _, c := range cands {
-		req, err := toRequest(fill(k, e, c), a.caller(r))
+		req, err := toRequest(fill(q.kind, q.eval, c), q.caller)
 		if err == nil && req.Validate() == nil {
 			reqs, kept = append(reqs, req), append(kept, c)
 		}
 	}
 	if len(reqs) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	ds, err := a.dec.CheckBatch(r.Context(), reqs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	return allowed(kept, ds), revisions(ds), nil
+}
+
+func allowed(cands []map[string]any, ds []pdp.Decision) []map[string]any {
 	var out []map[string]any
 	for i, d := range ds {
 		if d.Allow {
-			out = append(out, kept[i])
+			out = append(out, cands[i])
 		}
 	}
-	return out, nil
+	return out
 }
 
-// fill puts candidate c in the open place of e; a searched subject keeps
-// the properties the request gave it.
+// fill puts candidate c in the open place of e; a searched subject or
+// resource keeps the properties the request gave it.
 func fill(k kind, e evaluation, c map[string]any) evaluation {
 	switch k {
 	case searchSubject:
@@ -183,54 +155,9 @@ func withProperties(c, open map[string]any) map[string]any {
 	return out
 }
 
-// candidatesOf asks the candidates entrypoint for the entities of the
-// searched kind and type: its input has resource {type: kind, id: type}
-// and the request's context as environment; its result carries them in
-// obligations.candidates.
-func (a *API) candidatesOf(r *http.Request, k kind, e evaluation) ([]map[string]any, error) {
-	typ := ""
-	if k != searchAction {
-		typ, _ = entity(k, e)["type"].(string)
-	}
-	req := pdp.Request{
-		Subject:     pdp.Subject{Type: "pdp", ID: "authzen-search"},
-		Resource:    pdp.Resource{Type: string(k), ID: typ},
-		Action:      pdp.Action{Name: "search"},
-		Environment: e.Context, Policy: a.candidates, Caller: a.caller(r),
-	}
-	d, err := a.dec.Check(r.Context(), req)
-	if err != nil {
-		if pdp.ErrorCode(err) == pdp.CodeInvalidArgument && isPolicyError(err) {
-			return nil, &pdp.Error{Code: codeNotImplemented, Msg: fmt.Sprintf(
-				"search is not available: the active bundle declares no entrypoint %q", a.candidates)}
-		}
-		return nil, err
-	}
-	return candidateList(d)
-}
-
 func entity(k kind, e evaluation) map[string]any {
 	if k == searchSubject {
 		return e.Subject
 	}
 	return e.Resource
-}
-
-func isPolicyError(err error) bool {
-	var e *pdp.Error
-	return errors.As(err, &e) && e.Field == "policy"
-}
-
-func candidateList(d pdp.Decision) ([]map[string]any, error) {
-	if !d.Allow {
-		return nil, nil
-	}
-	list, _ := d.Obligations["candidates"].([]any)
-	out := make([]map[string]any, 0, len(list))
-	for _, v := range list {
-		if m, ok := v.(map[string]any); ok {
-			out = append(out, m)
-		}
-	}
-	return out, nil
 }

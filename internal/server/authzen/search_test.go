@@ -2,6 +2,7 @@ package authzen
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -76,5 +77,39 @@ func TestDiscovery(t *testing.T) {
 		body["access_evaluations_endpoint"] != "https://pdp.example:7071/access/v1/evaluations" ||
 		body["search_action_endpoint"] != "https://pdp.example:7071/access/v1/search/action" {
 		t.Fatalf("got %d %v", code, body)
+	}
+}
+
+// TestSearchInvalid: a search is validated like an evaluation before any
+// lookup, and its errors name the fields as the caller sent them.
+func TestSearchInvalid(t *testing.T) {
+	f := newFixture(t, searchBundle, 100)
+	deep := strings.Repeat(`[`, 40) + strings.Repeat(`]`, 40)
+	tests := []struct {
+		name, path, body, prefix string
+	}{
+		{"too deep subject property", PathSearchResource, `{"subject":{"type":"user","id":"bob","properties":{"a":` + deep + `}},"action":{"name":"view"},"resource":{"type":"record"}}`,
+			"subject.properties.a[0][0]"},
+		{"too deep property of the open object", PathSearchSubject, `{"subject":{"type":"user","properties":{"a":` + deep + `}},"action":{"name":"view"},"resource":{"type":"record","id":"101"}}`,
+			"subject.properties.a[0][0]"},
+		{"too deep context", PathSearchSubject, `{"subject":{"type":"user"},"action":{"name":"view"},"resource":{"type":"record","id":"101"},"context":{"a":` + deep + `}}`,
+			"context.a[0][0]"},
+		{"context not an object", PathSearchAction, `{"subject":{"type":"user","id":"bob"},"resource":{"type":"record","id":"101"},"context":[1]}`,
+			"context: must be a JSON object"},
+		{"action not an object", PathSearchSubject, `{"subject":{"type":"user"},"action":"view","resource":{"type":"record","id":"101"}}`,
+			"action: must be a JSON object"},
+		{"page not an object", PathSearchSubject, `{"subject":{"type":"user"},"action":{"name":"view"},"resource":{"type":"record","id":"101"},"page":1}`,
+			"page: must be a JSON object"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body, _ := f.post(t, tc.path, tc.body)
+			if msg, _ := body["error"].(string); code != http.StatusBadRequest || !strings.HasPrefix(msg, tc.prefix) {
+				t.Fatalf("got %d %q, want 400 starting %q", code, msg, tc.prefix)
+			}
+		})
+	}
+	if n := len(f.records()); n != 0 {
+		t.Fatalf("%d audit records; a rejected search looks nothing up", n)
 	}
 }

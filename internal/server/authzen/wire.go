@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/pdp-project/pdp/internal/pdp"
 )
@@ -57,14 +58,20 @@ func badBody(err error, limit int64) error {
 	case errors.Is(err, io.EOF):
 		return pdp.InvalidField("request", "body is empty; a JSON object is required")
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			field = "request"
-		}
-		return pdp.InvalidField(field, "must be a JSON "+jsonKind(typeErr.Type.Kind().String()))
+		return pdp.InvalidField(wireField(typeErr.Field), "must be a JSON "+jsonKind(typeErr.Type.Kind().String()))
 	default:
 		return pdp.InvalidField("request", "is not valid JSON: "+err.Error())
 	}
+}
+
+// wireField is the JSON path of a decoding error as the caller sent it:
+// encoding/json prefixes the fields of an embedded struct with the struct's
+// Go name (a search's "evaluation.context"), which no caller sends.
+func wireField(field string) string {
+	if field = strings.TrimPrefix(field, "evaluation."); field == "" {
+		return "request"
+	}
+	return field
 }
 
 func jsonKind(goKind string) string {
