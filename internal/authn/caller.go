@@ -33,7 +33,8 @@ func CallerFromContext(ctx context.Context) string {
 }
 
 // FromCertificates names the caller of a verified TLS connection: the first
-// URI SAN (a SPIFFE ID), else the first DNS SAN, else the subject CN.
+// URI SAN (a SPIFFE ID), else the first DNS SAN, else the subject CN; a
+// certificate that names itself "local" is "cert:local".
 func FromCertificates(chains [][]*x509.Certificate) string {
 	return fromChains(chains)
 }
@@ -42,7 +43,18 @@ func fromChains(chains [][]*x509.Certificate) string {
 	if len(chains) == 0 || len(chains[0]) == 0 {
 		return Anonymous
 	}
-	leaf := chains[0][0]
+	id := leafID(chains[0][0])
+	if id == Local { // only the transport grants local: --auditors local must not admit a certificate
+		return certPrefix + id
+	}
+	return id
+}
+
+// certPrefix namespaces a certificate identity that would otherwise read as
+// one the transport grants.
+const certPrefix = "cert:"
+
+func leafID(leaf *x509.Certificate) string {
 	switch {
 	case len(leaf.URIs) > 0:
 		return leaf.URIs[0].String()

@@ -28,6 +28,8 @@ func TestFromCertificates(t *testing.T) {
 		{"spiffe", authntest.Identity{URI: "spiffe://example.org/ns/a/sa/svc", DNS: "svc.local", CN: "svc"}, "spiffe://example.org/ns/a/sa/svc"},
 		{"dns", authntest.Identity{DNS: "svc.local", CN: "svc"}, "svc.local"},
 		{"cn", authntest.Identity{CN: "svc"}, "svc"},
+		{"a certificate named local is not the loopback caller", authntest.Identity{CN: "local"}, "cert:local"},
+		{"nor by DNS SAN", authntest.Identity{DNS: "local"}, "cert:local"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -81,11 +81,10 @@ func redactUser(u *url.URL) bool {
 		u.User = url.UserPassword(u.User.Username(), redactedText)
 		return true
 	}
-	if u.Scheme == "http" || u.Scheme == "https" {
-		u.User = url.User(redactedText)
-		return true
-	}
-	return false
+	// A user name alone is often the secret itself (a token, or a Redis
+	// password written without the colon).
+	u.User = url.User(redactedText)
+	return true
 }
 
 func redactQuery(u *url.URL) bool {
@@ -109,7 +108,8 @@ func redactQuery(u *url.URL) bool {
 // isSecretName reports whether a parameter name suggests a secret value.
 func isSecretName(name string) bool {
 	name = strings.ToLower(name)
-	for _, word := range []string{"pass", "secret", "token", "key", "sig", "auth", "cred"} {
+	for _, word := range []string{"pass", "pwd", "secret", "token", "key", "sig", "auth", "cred", "jwt",
+		"session", "code", "bearer", "private"} {
 		if strings.Contains(name, word) {
 			return true
 		}

@@ -15,6 +15,8 @@ func TestRedactedURLs(t *testing.T) {
 		{"redis://cache:6379/1", "redis://cache:6379/1"},
 		{"https://tok3n@bundles.example/b.tar.gz", "https://REDACTED@bundles.example/b.tar.gz"},
 		{"https://idp/jwks?access_token=s3cret&v=1", "https://idp/jwks?access_token=REDACTED&v=1"},
+		{"redis://hunter2@cache:6379", "redis://REDACTED@cache:6379"},
+		{"https://h/b.tar.gz?jwt=a&pwd=b&session=c&code=d&v=1", "https://h/b.tar.gz?code=REDACTED&jwt=REDACTED&pwd=REDACTED&session=REDACTED&v=1"},
 		{"bundles/example", "bundles/example"},
 		{"", ""},
 	}

@@ -48,6 +48,7 @@ func (c Config) Validate() error {
 	c.validateAudit(&p)
 	c.validateCache(&p)
 	c.validateJWT(&p)
+	c.validateFetches(&p) // plainfetch.go
 	c.validateAlarm(&p)
 	c.validateContents(&p)
 	checkOneOf(&p, "log-level", c.Log.Level, LogLevels())

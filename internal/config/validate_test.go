@@ -85,6 +85,14 @@ func TestValidate(t *testing.T) {
 		{"garbage verification key", func(c *Config) { c.Bundle.VerificationKey = garbage }, "--bundle-verification-key: bundle verification key"},
 		{"garbage in a PEM verification key", func(c *Config) { c.Bundle.VerificationKey = "testdata/garbage-in-pem.pem" },
 			`--bundle-verification-key: "testdata/garbage-in-pem.pem":`},
+		{"plain http jwks", func(c *Config) { c.JWT.JWKSFile, c.JWT.JWKSURL = "", "http://idp.example/jwks" },
+			`--jwks-url: "http://idp.example/jwks" is plain http`},
+		{"plain http bundle, unsigned", func(c *Config) {
+			c.Bundle.VerificationKey, c.Bundle.Sources = "", []string{"http://bundles.example/b.tar.gz?token=s3cret"}
+		}, `--bundle: "http://bundles.example/b.tar.gz?token=REDACTED" is plain http`},
+		{"bearer token over plain http", func(c *Config) {
+			c.Bundle.TokenFile, c.Bundle.Sources = "testdata/token", []string{"http://bundles.example/b.tar.gz"}
+		}, "--bundle-token-file: the token would cross the network in the clear"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,6 +103,32 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("Validate() = %v, want an error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestValidateAcceptsPlainFetches: plain http is fine on loopback, for a
+// signed bundle without a token, and with an explicit --insecure.
+func TestValidateAcceptsPlainFetches(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(c *Config)
+	}{
+		{"loopback jwks", func(c *Config) { c.JWT.JWKSFile, c.JWT.JWKSURL = "", "http://127.0.0.1:8080/jwks" }},
+		{"signed bundle", func(c *Config) {
+			c.Bundle.TokenFile, c.Bundle.Sources = "", []string{"http://bundles.example/b.tar.gz"}
+		}},
+		{"insecure", func(c *Config) {
+			c.Server.Insecure, c.Bundle.TokenFile = true, "testdata/token"
+			c.Bundle.VerificationKey, c.Bundle.Sources = "", []string{"http://bundles.example/b.tar.gz"}
+			c.JWT.JWKSFile, c.JWT.JWKSURL = "", "http://idp.example/jwks"
+		}},
+	}
+	for _, tt := range tests {
+		c := validConfig(t)
+		tt.mutate(&c)
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s: Validate() = %v", tt.name, err)
+		}
 	}
 }
 
