@@ -31,6 +31,9 @@ func TestEvaluations(t *testing.T) {
 			`{"evaluations":[{"decision":false}]}`, 1},
 		{"permit_on_first_permit stops at the first permit", batchBody("permit_on_first_permit"),
 			`{"evaluations":[{"decision":false},{"decision":true}]}`, 2},
+		{"an item that is not an object is named by its index", `{"subject":{"type":"user","id":"` + morty + `"},
+			"action":{"name":"can_read_todos"},"evaluations":[{"resource":{"type":"todo","id":"4"}},7]}`,
+			`{"evaluations":[{"decision":true},{"context":{"error":"evaluations[1]: must be a JSON object"},"decision":false}]}`, 1},
 		{"no evaluations is a single evaluation", `{"subject":{"type":"user","id":"` + beth + `"},
 			"action":{"name":"can_create_todo"},"resource":{"type":"todo","id":"todo-1"}}`, `{"decision":false}`, 1},
 	}

@@ -2,6 +2,7 @@ package authzen
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -100,8 +101,22 @@ func (a *API) items(r *http.Request, b batch) []item {
 	out := make([]item, len(b.Evaluations))
 	for i, raw := range b.Evaluations {
 		out[i].req, out[i].err = itemRequest(b.evaluation, raw, caller)
+		out[i].err = itemError(out[i].err, i)
 	}
 	return out
+}
+
+// itemError names an item that is wrong as a whole (not an object) by its
+// index; an error about one of its fields keeps the field's name, the
+// answer's place saying which item it is.
+func itemError(err error, i int) error {
+	var e *pdp.Error
+	if !errors.As(err, &e) || e.Field != "request" {
+		return err
+	}
+	c := *e
+	c.Field = fmt.Sprintf("evaluations[%d]", i)
+	return &c
 }
 
 func itemRequest(defaults evaluation, raw json.RawMessage, caller string) (pdp.Request, error) {
