@@ -80,11 +80,17 @@ func jsonValue(v, empty any) (any, error) {
 // definition of the hash, and the path for values the direct encoder of
 // Seal does not handle itself.
 func sealDocument(prev string, seq int64, r pdp.Record) (string, error) {
+	return sealWith(Canonical, prev, seq, r)
+}
+
+// sealWith is sealDocument with canonical as the JCS encoder (tests pass
+// an independent one as an oracle).
+func sealWith(canonical func(any) ([]byte, error), prev string, seq int64, r pdp.Record) (string, error) {
 	doc, err := Document(seq, r)
 	if err != nil {
 		return "", fmt.Errorf("%w: decision %q: %v", ErrInvalidRecord, r.DecisionID, err)
 	}
-	canon, err := Canonical(doc)
+	canon, err := canonical(doc)
 	if err != nil {
 		return "", fmt.Errorf("%w: decision %q: %v", ErrInvalidRecord, r.DecisionID, err)
 	}

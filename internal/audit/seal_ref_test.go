@@ -9,8 +9,6 @@ package audit
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -22,19 +20,10 @@ import (
 	"github.com/pdp-project/pdp/internal/pdp"
 )
 
+// refSeal is the hash by the reference encoder below, independent of the
+// Canonical the server uses.
 func refSeal(prev string, seq int64, r pdp.Record) (string, error) {
-	doc, err := Document(seq, r)
-	if err != nil {
-		return "", fmt.Errorf("%w: decision %q: %v", ErrInvalidRecord, r.DecisionID, err)
-	}
-	canon, err := refCanonical(doc)
-	if err != nil {
-		return "", fmt.Errorf("%w: decision %q: %v", ErrInvalidRecord, r.DecisionID, err)
-	}
-	h := sha256.New()
-	h.Write([]byte(prev))
-	h.Write(canon)
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return sealWith(refCanonical, prev, seq, r)
 }
 
 func refCanonical(v any) ([]byte, error) {
