@@ -160,8 +160,8 @@ func (c *Cache) storable(q pdp.Query, res pdp.Result, plan pdp.Plan) bool {
 	if res.Err != "" || res.BundleRevision != plan.Revision || res.Entrypoint != plan.Entrypoint {
 		return false
 	}
-	now, err := c.planner.Plan(q.Entrypoint)
-	return err == nil && now.Activation == plan.Activation && now.Digest == plan.Digest
+	now, err := c.planner.Plan(q.Entrypoint) // activations only count up: equal means none landed
+	return err == nil && now.Activation == plan.Activation
 }
 
 func (c *Cache) set(ctx context.Context, t Tier, key string, res pdp.Result) {
