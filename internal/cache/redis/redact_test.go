@@ -2,7 +2,6 @@ package redis_test
 
 import (
 	"context"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -20,9 +19,9 @@ func TestErrorsHidePassword(t *testing.T) {
 		url  func(t *testing.T) string
 	}{
 		{"invalid URL", func(*testing.T) string { return "redis://u:" + password + "@127.0.0.1:port/0" }},
-		{"connection refused", func(t *testing.T) string { return "redis://u:" + password + "@" + closedAddr(t) + "/0" }},
+		{"connection refused", func(t *testing.T) string { return "redis://u:" + password + "@" + redistest.ClosedAddr(t) + "/0" }},
 		{"sentinel password, unreachable", func(t *testing.T) string {
-			return "redis://" + closedAddr(t) + "?master_name=m&password=" + password
+			return "redis://" + redistest.ClosedAddr(t) + "?master_name=m&password=" + password
 		}},
 		{"wrong password", func(t *testing.T) string { return "redis://u:" + password + "@" + redistest.Start(t).Addr() + "/0" }},
 	}
@@ -46,16 +45,4 @@ func openAndPing(url string) error {
 	}
 	defer s.Close()
 	return s.Ping(context.Background())
-}
-
-// closedAddr is a loopback address where nothing listens.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }

@@ -111,6 +111,12 @@ func ping(addr string) error {
 	return nil
 }
 
+// ClosedAddr is a loopback address where nothing listens (a Redis that is
+// down).
+func ClosedAddr(t testing.TB) string {
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
+}
+
 func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
