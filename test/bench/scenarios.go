@@ -32,10 +32,9 @@ type harness struct {
 
 // server is a started system under test.
 type server struct {
-	caller  caller
-	procs   []*proc
-	pprof   string // host:port of the pdp's pprof endpoint, when profiling
-	cleanup func()
+	caller caller
+	procs  []*proc
+	pprof  string // host:port of the pdp's pprof endpoint, when profiling
 }
 
 func (s *server) stop() error {
