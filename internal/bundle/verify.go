@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"crypto/x509"
 	"encoding/pem"
 	"fmt"
 	"os"
@@ -39,8 +40,10 @@ func (k Key) VerificationConfig() (*bundle.VerificationConfig, error) {
 	if alg == "" {
 		alg = "RS256"
 	}
-	if block, _ := pem.Decode(data); block == nil && !strings.HasPrefix(alg, "HS") {
-		return nil, fmt.Errorf("bundle verification key %s: no PEM block (an %s key must be PEM)", k.File, alg)
+	if !strings.HasPrefix(alg, "HS") {
+		if err := checkPEMKey(k.File, alg, data); err != nil {
+			return nil, err
+		}
 	}
 	keys := map[string]*bundle.KeyConfig{id: {Key: string(data), Algorithm: alg}}
 	vc := bundle.NewVerificationConfig(keys, id, "", nil)
@@ -48,4 +51,43 @@ func (k Key) VerificationConfig() (*bundle.VerificationConfig, error) {
 		return nil, fmt.Errorf("bundle verification config for key %q does not require signatures", id)
 	}
 	return vc, nil
+}
+
+// checkPEMKey parses the PEM key of an asymmetric algorithm as OPA will
+// when it verifies, so that a bad key is refused when it is configured.
+func checkPEMKey(path, alg string, data []byte) error {
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return fmt.Errorf("bundle verification key %s: no PEM block (an %s key must be PEM)", path, alg)
+	}
+	ok, err := parsePEMBlock(block.Type, block.Bytes)
+	switch {
+	case !ok:
+		return fmt.Errorf("%q: a PEM %q block is not a bundle verification key", path, block.Type)
+	case err != nil:
+		return fmt.Errorf("%q: bundle verification key: %w", path, err)
+	}
+	return nil
+}
+
+// parsePEMBlock parses a PEM block of a type OPA accepts as a
+// verification key; ok is false for any other type.
+func parsePEMBlock(typ string, b []byte) (ok bool, err error) {
+	switch typ {
+	case "RSA PUBLIC KEY":
+		_, err = x509.ParsePKCS1PublicKey(b)
+	case "PUBLIC KEY":
+		_, err = x509.ParsePKIXPublicKey(b)
+	case "RSA PRIVATE KEY":
+		_, err = x509.ParsePKCS1PrivateKey(b)
+	case "PRIVATE KEY":
+		_, err = x509.ParsePKCS8PrivateKey(b)
+	case "EC PRIVATE KEY":
+		_, err = x509.ParseECPrivateKey(b)
+	case "CERTIFICATE":
+		_, err = x509.ParseCertificate(b)
+	default:
+		return false, nil
+	}
+	return true, err
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"os"
 	"slices"
@@ -77,56 +76,8 @@ func readSigningKey(path string) error {
 	return err
 }
 
-// readVerificationKey reads the key as the bundle manager does and, for the
-// algorithms that take a PEM key, parses it as OPA will.
+// readVerificationKey reads and parses the key as the bundle manager does.
 func (b BundleConfig) readVerificationKey(path string) error {
-	key := bundle.Key{File: path, ID: b.VerificationKeyID, Alg: b.VerificationAlg}
-	if _, err := key.VerificationConfig(); err != nil {
-		return err
-	}
-	if slices.Contains([]string{"HS256", "HS384", "HS512"}, b.VerificationAlg) {
-		return nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	return parsePEMKey(path, data)
-}
-
-// parsePEMBlock parses a PEM block of a type OPA accepts as a
-// verification key; ok is false for any other type.
-func parsePEMBlock(typ string, b []byte) (ok bool, err error) {
-	switch typ {
-	case "RSA PUBLIC KEY":
-		_, err = x509.ParsePKCS1PublicKey(b)
-	case "PUBLIC KEY":
-		_, err = x509.ParsePKIXPublicKey(b)
-	case "RSA PRIVATE KEY":
-		_, err = x509.ParsePKCS1PrivateKey(b)
-	case "PRIVATE KEY":
-		_, err = x509.ParsePKCS8PrivateKey(b)
-	case "EC PRIVATE KEY":
-		_, err = x509.ParseECPrivateKey(b)
-	case "CERTIFICATE":
-		_, err = x509.ParseCertificate(b)
-	default:
-		return false, nil
-	}
-	return true, err
-}
-
-func parsePEMKey(path string, data []byte) error {
-	block, _ := pem.Decode(data)
-	if block == nil {
-		return fmt.Errorf("%q holds no PEM block", path)
-	}
-	ok, err := parsePEMBlock(block.Type, block.Bytes)
-	switch {
-	case !ok:
-		return fmt.Errorf("%q: a PEM %q block is not a key", path, block.Type)
-	case err != nil:
-		return fmt.Errorf("%q: %w", path, err)
-	}
-	return nil
+	_, err := bundle.Key{File: path, ID: b.VerificationKeyID, Alg: b.VerificationAlg}.VerificationConfig()
+	return err
 }
