@@ -65,9 +65,14 @@ type Record struct {
 	Obligations    map[string]any
 	Input          map[string]any
 	BundleRevision string
-	Entrypoint     string
-	CacheHit       bool
-	Latency        time.Duration
+	// BundleDigest identifies the content of the activated bundle set that
+	// decided (hex SHA-256; see Plan.Digest): it tells two bundles apart
+	// that carry the same revision. Empty in records written before it
+	// was recorded.
+	BundleDigest string
+	Entrypoint   string
+	CacheHit     bool
+	Latency      time.Duration
 	// TraceID is the W3C trace id of the request that made the decision
 	// (32 hex digits), empty when it was not traced.
 	TraceID string
