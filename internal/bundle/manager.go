@@ -46,7 +46,7 @@ type Options struct {
 	// (DataDir/bundles/NAME/bundle.tar.gz) for starts without the server.
 	DataDir string
 	// Observer, when set, is told of every bundle that fails before it can
-	// be activated (it does not load, parse or verify); activations
+	// be activated (it does not load, download, parse or verify); activations
 	// themselves are observed by wrapping the Activator (ObserveActivations).
 	Observer ActivationObserver
 }
@@ -199,9 +199,7 @@ func (m *Manager) load(s *source) bool {
 	if err != nil {
 		s.candidate = nil
 		m.fail(s, err)
-		if m.opts.Observer != nil {
-			m.opts.Observer.Activated(err)
-		}
+		m.observeFailure(err)
 		return false
 	}
 	s.candidate = b
@@ -254,6 +252,14 @@ func (m *Manager) activated(rev string) {
 		m.persist(s)
 	}
 	m.log.Info("bundles active", "bundle_revision", rev)
+}
+
+// observeFailure tells the observer, if any, of a bundle that failed
+// before it could be activated.
+func (m *Manager) observeFailure(err error) {
+	if m.opts.Observer != nil {
+		m.opts.Observer.Activated(err)
+	}
 }
 
 // fail records why a source's newest content is not active. A cause is

@@ -3,7 +3,9 @@ package bundle
 import "context"
 
 // apply takes what a remote source delivered: a new bundle is activated
-// with the others; an error is recorded while the active set keeps serving.
+// with the others; an error is recorded, and told to the observer as a
+// failed activation (as a local bundle that does not load is), while the
+// active set keeps serving.
 func (m *Manager) apply(ctx context.Context, u update) {
 	s := u.src
 	if u.b != nil {
@@ -14,6 +16,7 @@ func (m *Manager) apply(ctx context.Context, u update) {
 	}
 	if u.err != nil {
 		m.fail(s, u.err)
+		m.observeFailure(u.err)
 	}
 }
 

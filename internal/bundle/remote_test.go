@@ -191,3 +191,34 @@ func TestRemoteWithDirectory(t *testing.T) {
 		t.Errorf("Evaluate = %+v, want the old set", res)
 	}
 }
+
+// TestRemoteObservesFailures: a URL bundle that does not parse or arrives
+// truncated is a failed activation for the observer (metrics), as a local
+// bundle that does not load is, while r1 keeps serving.
+func TestRemoteObservesFailures(t *testing.T) {
+	good := bundletest.Tarball(t, bundletest.Policy("r1", true))
+	broken := bundletest.Policy("r2", true)
+	broken["authz.rego"] = "package authz\n\ndecision := {\n"
+	tests := map[string][]byte{
+		"syntax error":      bundletest.Tarball(t, broken),
+		"truncated tarball": good[:len(good)/2],
+	}
+	for name, tarball := range tests {
+		t.Run(name, func(t *testing.T) {
+			srv := bundletest.NewServer(t)
+			srv.Set("authz", good)
+			var obs failures
+			m, _ := startOpts(t, bundle.Options{Paths: []string{srv.URL("authz")}, Poll: 50 * time.Millisecond, Observer: &obs})
+			waitFor(t, "r1", revisionIs(m, "r1"))
+			if n := obs.n.Load(); n != 0 {
+				t.Fatalf("observer told of %d failures before the bad bundle, want 0", n)
+			}
+			srv.Set("authz", tarball)
+			waitFor(t, "an error", func() bool { return lastError(m) != "" })
+			waitFor(t, "the observer told", func() bool { return obs.n.Load() > 0 })
+			if got := m.Status().Revision; got != "r1" {
+				t.Errorf("revision = %q, want r1 still serving", got)
+			}
+		})
+	}
+}
