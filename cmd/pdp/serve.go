@@ -17,6 +17,9 @@ import (
 const defaultBundlePath = "bundles/example"
 
 func runServe(ctx context.Context, e env, args []string) error {
+	if wantsHelpMarkdown(args) {
+		return writeHelpMarkdown(e.stdout)
+	}
 	cfg, err := loadServeConfig(e, args)
 	if err != nil {
 		return err

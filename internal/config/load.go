@@ -70,6 +70,7 @@ func parseArgs(fs *flag.FlagSet, args []string, bad *[]error) error {
 func Usage(out io.Writer) {
 	c := Default()
 	printUsage(newFlagSet(&c), out)
+	fmt.Fprintln(out, "\n--help-markdown prints these flags as a markdown table with their YAML keys.")
 }
 
 // loadFile overlays the YAML file at path, if any, onto c. Unknown keys and
