@@ -51,7 +51,7 @@ test: deps fmt-check check-generated
 test-short:
 	go test -short ./...
 
-# Load harness (DESIGN.md §8, test/bench): noop, check-uncached, check-cached,
+# Load harness (test/bench, described in test/bench/README.md): noop, check-uncached, check-cached,
 # check-redis and opa-rest one after another, then the ratios. Not part of
 # `make test`. BENCH_FLAGS passes flags, e.g. BENCH_FLAGS='-duration 30s -repeat 0.5'.
 BENCH_FLAGS ?=

@@ -99,7 +99,7 @@ func prepareBundle(t *testing.T) rego.PreparedEvalQuery {
 	return query
 }
 
-// toInput maps a CheckRequest to the input document of DESIGN.md §3, as the
+// toInput maps a CheckRequest to the input document Rego sees, as the
 // PDP does: numbers become doubles (protobuf Struct), missing strings are "",
 // missing roles [], missing attribute objects {}, and no caller is {}.
 func toInput(t *testing.T, req map[string]any) map[string]any {

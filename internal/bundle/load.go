@@ -16,7 +16,7 @@ import (
 )
 
 // caseFileSuffix names decision-case files: they live beside the policies
-// but are never part of a bundle (DESIGN.md §6a).
+// but are never part of a bundle.
 const caseFileSuffix = ".decisions.yaml"
 
 // Load reads one bundle from a directory or a .tar.gz file (decided by stat)

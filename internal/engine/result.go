@@ -8,7 +8,7 @@ import (
 	"github.com/pdp-project/pdp/internal/pdp"
 )
 
-// interpret turns the value of an entrypoint into a Result (DESIGN.md §3):
+// interpret turns the value of an entrypoint into a Result:
 // a boolean, or an object with a boolean allow, optional reasons (array of
 // strings) and optional obligations (object). Undefined and anything else
 // are denies. Obligations hold JSON-like values with numbers as float64,

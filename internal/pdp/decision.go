@@ -2,7 +2,7 @@ package pdp
 
 import "time"
 
-// Reasons the PDP itself produces (DESIGN.md §6a).
+// Reasons the PDP itself produces, beside those a policy returns.
 const (
 	ReasonUndefined         = "undefined"
 	ReasonInvalidResult     = "invalid_result"

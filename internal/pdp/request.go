@@ -49,9 +49,10 @@ type Request struct {
 	Caller string
 }
 
-// Input builds the document Rego sees as input (DESIGN.md §3). Missing
-// objects become empty objects and missing roles an empty array. now fills
-// environment.time when the caller did not send it.
+// Input builds the document Rego sees as input: subject, resource, action,
+// environment and caller. Missing objects become empty objects and missing
+// roles an empty array. now fills environment.time when the caller did not
+// send it.
 func (r Request) Input(now time.Time) map[string]any {
 	subject := map[string]any{
 		"type":       r.Subject.Type,

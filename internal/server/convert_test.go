@@ -16,7 +16,8 @@ import (
 
 // FuzzToInput feeds arbitrary wire bytes through decoding, conversion,
 // validation and input building: nothing may panic, and every valid request
-// yields the complete input document of DESIGN.md §3.
+// yields the complete input document (subject, resource, action,
+// environment with its time, caller).
 func FuzzToInput(f *testing.F) {
 	seed, _ := proto.Marshal(&pdpv1.CheckRequest{
 		Subject:  &pdpv1.Subject{Type: "user", Id: "alice", Roles: []string{"admin"}},

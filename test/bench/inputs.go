@@ -11,7 +11,7 @@ import (
 
 // input is one authorization question in both wire forms: the CheckRequest
 // sent to the PDP and the body of OPA's POST /v1/data/<entrypoint>. Both
-// carry the same document (DESIGN.md §3), caller included, so both servers
+// carry the same input document, caller included, so both servers
 // evaluate the same input.
 type input struct {
 	check *pdpv1.CheckRequest

@@ -1,10 +1,10 @@
-// Command bench is the PDP's load harness (make bench, DESIGN.md §8). In
+// Command bench is the PDP's load harness (make bench; test/bench/README.md). In
 // one invocation it builds pdp and installs the opa command of the OPA
 // version in go.mod, then runs each scenario one after another against a
 // server it starts on free loopback ports: a fixed number of concurrent
 // callers for a warm-up and a measured duration, over the same input mix.
-// It prints one RESULT line per scenario and then the ratios the targets of
-// issue 9 are stated in.
+// It prints one RESULT line per scenario and then the ratios of the
+// performance targets.
 package main
 
 import (

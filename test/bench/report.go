@@ -7,7 +7,8 @@ import (
 	"text/tabwriter"
 )
 
-// target is one ratio of issue 9: num/den of a measure, compared with want.
+// target is one performance target: the ratio num/den of a measure,
+// compared with want.
 type target struct {
 	label    string
 	num, den string

@@ -5,7 +5,8 @@ import (
 	"testing"
 )
 
-// TestPolicyResultKinds: every kind of entrypoint result of DESIGN.md §3.
+// TestPolicyResultKinds: every kind of entrypoint result (boolean, object,
+// undefined, anything else, evaluation error) gives its decision.
 func TestPolicyResultKinds(t *testing.T) {
 	tests := []struct {
 		name, body string

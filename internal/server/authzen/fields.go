@@ -12,7 +12,8 @@ import (
 )
 
 // Field names in errors are the caller's: AuthZEN's, not the domain's that
-// the request was mapped to (DESIGN.md §5a).
+// the request was mapped to (subject.properties, not subject.attributes;
+// context, not environment).
 var authzenNames = []struct{ domain, authzen string }{
 	{"subject.attributes", "subject.properties"},
 	{"subject.roles", "subject.properties.roles"},
