@@ -35,11 +35,14 @@ fmt-check:
 bundles:
 	go test ./policies -update
 
-# Real servers the tests start themselves (redis-server), installed when missing.
+# Real servers the tests start themselves (redis-server, PostgreSQL), installed when missing.
 deps:
 	@command -v redis-server >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y redis-server; }
+	@{ command -v initdb && command -v pg_ctl; } >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y postgresql; }
 
 test: deps fmt-check check-generated
 	go test -race -timeout 20m ./...
