@@ -11,12 +11,15 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// gRPC turns every decode failure into codes.Internal before any handler or
-// interceptor runs. A request whose strings are not valid UTF-8, or whose
-// values nest deeper than the decoder allows, is bad input, not a bug: the
-// codec finds the field (wirewalk.go), decodes the request as empty and
+// gRPC turns every decode failure into codes.Internal, with the decoder's
+// text, before any handler or interceptor runs. Bytes that do not decode
+// are bad input, not a bug: the codec decodes the request as empty and
 // marks it with the problem; the interceptors then answer InvalidArgument
-// naming the field (wireError).
+// (wireError), which is a caller's mistake for the metrics and the log. A
+// string that is not valid UTF-8, or values nested deeper than the decoder
+// allows, is named by its field (wirewalk.go); any other failure (a
+// truncated message, a length past the end, random bytes) is a "malformed
+// request".
 
 // badMarker is a field number no message of ours uses; its bytes are the
 // field and the reason, separated by a NUL.
@@ -36,14 +39,10 @@ func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
 		return nil
 	}
 	m, ok := v.(proto.Message)
-	fallback := badInputReason(err)
-	if !ok || fallback == "" {
+	if !ok {
 		return err
 	}
-	p := badField(data.Materialize(), m.ProtoReflect().Descriptor())
-	if p == nil {
-		p = &wireProblem{"request", fallback}
-	}
+	p := wireProblemOf(err, data, m)
 	proto.Reset(m)
 	var raw []byte
 	raw = protowire.AppendTag(raw, badMarker, protowire.BytesType)
@@ -52,8 +51,26 @@ func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
 	return nil
 }
 
-// badInputReason says what is wrong with the input when err is a decode
-// failure that bad input causes; "" for any other error.
+// wireProblemOf says what is wrong with the bytes in data that failed to
+// decode into m with err. The problem of a malformed message has no field:
+// its text is the whole message.
+func wireProblemOf(err error, data mem.BufferSlice, m proto.Message) *wireProblem {
+	reason := badInputReason(err)
+	if reason == "" {
+		return &wireProblem{"", malformedRequest}
+	}
+	if p := badField(data.Materialize(), m.ProtoReflect().Descriptor()); p != nil {
+		return p
+	}
+	return &wireProblem{"request", reason}
+}
+
+// malformedRequest is the answer to bytes that do not decode as the
+// method's request message. The decoder's own text stays out of it.
+const malformedRequest = "malformed request"
+
+// badInputReason says what is wrong with the input when err is a failure
+// the field can be found for; "" for any other error.
 func badInputReason(err error) string {
 	switch msg := err.Error(); {
 	case strings.Contains(msg, "UTF-8"):

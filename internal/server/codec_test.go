@@ -92,12 +92,29 @@ func TestCodecNamesTheBadField(t *testing.T) {
 
 func msgs(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
-// TestCodecOtherErrors: a decode failure that is not bad input stays an
-// error (gRPC answers Internal).
-func TestCodecOtherErrors(t *testing.T) {
-	err := newCodec().Unmarshal(mem.BufferSlice{mem.SliceBuffer([]byte{0x0a, 0x05, 0x12})}, &pdpv1.CheckRequest{})
-	if err == nil {
-		t.Fatal("a truncated message decoded")
+// TestCodecMalformed: bytes that do not decode at all are marked as a
+// "malformed request" without a field, and the message holds nothing of
+// what was sent.
+func TestCodecMalformed(t *testing.T) {
+	tests := map[string][]byte{
+		"truncated":           {0x0a, 0x05, 0x12},
+		"huge length":         {0x0a, 0xff, 0xff, 0xff, 0xff},
+		"role then truncated": msgs(field(1, str(3, "admin")), []byte{0x12, 0x09}),
+	}
+	for name, wire := range tests {
+		t.Run(name, func(t *testing.T) {
+			m := &pdpv1.CheckRequest{}
+			if err := newCodec().Unmarshal(mem.BufferSlice{mem.SliceBuffer(wire)}, m); err != nil {
+				t.Fatalf("Unmarshal: %v", err)
+			}
+			err := wireError(m)
+			if pdp.ErrorCode(err) != pdp.CodeInvalidArgument || err.Error() != "malformed request" {
+				t.Errorf("wireError = %v, want InvalidArgument \"malformed request\"", err)
+			}
+			if len(m.GetSubject().GetRoles()) != 0 {
+				t.Errorf("message kept %v of a malformed request", m)
+			}
+		})
 	}
 }
 

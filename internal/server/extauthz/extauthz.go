@@ -31,6 +31,7 @@ import (
 
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	grpcstatus "google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
@@ -89,8 +90,10 @@ func (s *Server) Check(ctx context.Context, in *authv3.CheckRequest) (*authv3.Ch
 
 // FailClosed is a unary interceptor to run before every other one: an error
 // that any of them returns for Check (a rate limit, a caller the system
-// policy refuses, a panic) becomes a denial, since Envoy configured with
-// failure_mode_allow lets a request through on an error.
+// policy refuses, a panic, a request that does not decode) becomes a
+// denial, since Envoy configured with failure_mode_allow lets a request
+// through on an error. A malformed request is the caller's mistake and,
+// as on every other method, is not logged.
 func FailClosed(log *slog.Logger) grpc.UnaryServerInterceptor {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -100,8 +103,11 @@ func FailClosed(log *slog.Logger) grpc.UnaryServerInterceptor {
 		if err == nil || info.FullMethod != authv3.Authorization_Check_FullMethodName {
 			return resp, err
 		}
-		log.WarnContext(ctx, "ext_authz: call refused; denying", "error", err)
-		return refused(grpcstatus.Convert(err)), nil
+		st := grpcstatus.Convert(err)
+		if st.Code() != codes.InvalidArgument {
+			log.WarnContext(ctx, "ext_authz: call refused; denying", "error", err)
+		}
+		return refused(st), nil
 	}
 }
 
