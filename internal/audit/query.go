@@ -28,6 +28,10 @@ type Filter struct {
 	Allow          *bool
 	Since          time.Time // inclusive; zero: no lower bound
 	Until          time.Time // exclusive; zero: no upper bound
+	// Instance names the replica whose chain holds the record, in a trail
+	// shared by a fleet; a trail of one replica does not know its name and
+	// ignores it (see MatchesIn).
+	Instance string
 }
 
 // Matches reports whether f selects e, as a store's query would (for
@@ -43,6 +47,12 @@ func (f Filter) Matches(e Entry) bool {
 		}
 	}
 	return (f.Allow == nil || *f.Allow == e.Allow) && f.inTime(e.Time)
+}
+
+// MatchesIn is Matches for a record of the chain of instance, in a trail
+// shared by a fleet: Instance must match too.
+func (f Filter) MatchesIn(instance string, e Entry) bool {
+	return (f.Instance == "" || f.Instance == instance) && f.Matches(e)
 }
 
 func (f Filter) inTime(t time.Time) bool {
