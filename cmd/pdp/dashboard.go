@@ -9,8 +9,8 @@ import (
 
 // runDashboard prints the Grafana dashboard JSON: pdp dashboard > pdp.json.
 func runDashboard(_ context.Context, e env, args []string) error {
-	if len(args) > 0 {
-		return usagef("dashboard takes no arguments")
+	if err := parseNoArgs(newFlagSet("dashboard", e), args); err != nil {
+		return err
 	}
 	_, err := e.stdout.Write(dashboards.Grafana())
 	if err != nil {
@@ -21,8 +21,8 @@ func runDashboard(_ context.Context, e env, args []string) error {
 
 // runAlerts prints the Prometheus alerting rules: pdp alerts > pdp-alerts.yaml.
 func runAlerts(_ context.Context, e env, args []string) error {
-	if len(args) > 0 {
-		return usagef("alerts takes no arguments")
+	if err := parseNoArgs(newFlagSet("alerts", e), args); err != nil {
+		return err
 	}
 	_, err := e.stdout.Write(dashboards.Alerts())
 	if err != nil {

@@ -26,6 +26,9 @@ var synopses = map[string]string{
 	"bundle build":   "pdp bundle build DIR -o FILE [flags]",
 	"bundle sign":    "pdp bundle sign FILE|DIR --signing-key PEM [-o FILE] [flags]",
 	"bundle inspect": "pdp bundle inspect FILE [flags]",
+	"dashboard":      "pdp dashboard > pdp-dashboard.json",
+	"alerts":         "pdp alerts > pdp-alerts.yaml",
+	"version":        "pdp version",
 }
 
 // newFlagSet returns the flag set of command name; its --help goes to
@@ -59,7 +62,12 @@ func printFlagUsage(w io.Writer, fs *flag.FlagSet) {
 	if !ok {
 		synopsis = "pdp " + fs.Name() + " [flags]"
 	}
-	fmt.Fprintf(w, "Usage: %s\n\nFlags:\n", synopsis)
+	fmt.Fprintf(w, "Usage: %s\n", synopsis)
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		fmt.Fprintf(w, "\nFlags:\n")
+	}
 	fs.VisitAll(func(f *flag.Flag) {
 		arg, usage := flag.UnquoteUsage(f)
 		fmt.Fprintf(w, "  --%s\n    \t%s", strings.TrimSpace(f.Name+" "+arg), usage)

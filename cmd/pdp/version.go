@@ -7,8 +7,8 @@ import (
 )
 
 func runVersion(_ context.Context, e env, args []string) error {
-	if len(args) > 0 {
-		return usagef("version takes no arguments")
+	if err := parseNoArgs(newFlagSet("version", e), args); err != nil {
+		return err
 	}
 	fmt.Fprintf(e.stdout, "pdp %s\n", version())
 	return nil
