@@ -94,7 +94,7 @@ func (f *filterFlags) defineMatch(fs *flag.FlagSet) {
 	fs.StringVar(&f.subject, "subject", "", "subject `ID` or TYPE:ID")
 	fs.StringVar(&f.resource, "resource", "", "resource `TYPE[:ID]`")
 	fs.StringVar(&f.action, "action", "", "action `name`")
-	fs.StringVar(&f.decision, "decision", "", "`allow` or deny")
+	fs.StringVar(&f.decision, "decision", "", "`allow|deny`: only allowed or only denied decisions")
 	fs.StringVar(&f.caller, "caller", "", "calling service `id`")
 	fs.StringVar(&f.revision, "bundle-revision", "", "bundle `revision`")
 }
@@ -239,7 +239,7 @@ func runAuditTail(ctx context.Context, e env, args []string) error {
 	ff := filterFlags{limit: 1}
 	tf.define(fs)
 	ff.defineMatch(fs)
-	after := fs.Int64("after-seq", 0, "start after this sequence `number` (0: only records committed from now on)")
+	after := fs.Int64("after-seq", 0, "start after sequence number `N` (0: only records committed from now on)")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}

@@ -84,7 +84,7 @@ func writeAtomically(path string, fill func(io.Writer) error) error {
 func runBundleBuild(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet("bundle build", e)
 	out := fs.String("o", "", "output `file` (.tar.gz)")
-	revision := fs.String("revision", "", "revision written into the manifest (default: the manifest's)")
+	revision := fs.String("revision", "", "`revision` written into the manifest (default: the manifest's)")
 	var s signingFlags
 	s.define(fs)
 	dir, err := parseWithArg(fs, args, "a policy directory: pdp bundle build DIR -o FILE")

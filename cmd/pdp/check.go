@@ -17,7 +17,7 @@ const maxStdin = 2 << 20
 
 func runCheck(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet("check", e)
-	addr := fs.String("addr", "127.0.0.1:7070", "gRPC address of the PDP")
+	addr := fs.String("addr", "127.0.0.1:7070", "gRPC `address` of the PDP")
 	timeout := fs.Duration("timeout", 10*time.Second, "deadline of the call")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -18,8 +18,8 @@ import (
 // the explanation follows in plain text.
 func runEval(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet("eval", e)
-	bundlePath := fs.String("bundle", "", "bundle directory or .tar.gz (required)")
-	input := fs.String("input", "", "file with a CheckRequest in JSON, as pdp check reads it (required)")
+	bundlePath := fs.String("bundle", "", "bundle `path`: a directory or .tar.gz (required)")
+	input := fs.String("input", "", "`file` with a CheckRequest in JSON, as pdp check reads it (required)")
 	explain := fs.Bool("explain", false, "explain which rules produced the decision")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -37,3 +37,36 @@ func TestEveryHelpExitsZero(t *testing.T) {
 		}
 	}
 }
+
+// placeholders are the words a flag's value may be shown as: each names a
+// value (a file, a duration, a number), never a type of the flag package
+// (string, float) or a word of the sentence (second, allow).
+var placeholders = map[string]bool{
+	"file": true, "path": true, "directory": true, "address": true, "URL": true, "source": true,
+	"duration": true, "time": true, "N": true, "PCT": true, "factor": true, "id": true, "ids": true,
+	"ID": true, "TYPE[:ID]": true, "name": true, "level": true, "mode": true, "algorithm": true,
+	"revision": true, "format": true, "regex": true, "allow|deny": true, "iss": true, "aud": true,
+	"NAME": true,
+}
+
+// TestFlagPlaceholders: in the --help of every command but serve (whose
+// flags and their reference come from the configuration), a flag's
+// placeholder names the value it takes.
+func TestFlagPlaceholders(t *testing.T) {
+	for _, target := range helpTargets() {
+		if target[0] == "serve" {
+			continue
+		}
+		_, out, _ := runWith("", nil, append(append([]string{}, target...), "--help")...)
+		for line := range strings.Lines(out) {
+			flag, ok := strings.CutPrefix(line, "  --")
+			if !ok {
+				continue
+			}
+			name, arg, _ := strings.Cut(strings.TrimSpace(flag), " ")
+			if arg != "" && !placeholders[arg] {
+				t.Errorf("pdp %s --%s %s: placeholder %q does not name a value", strings.Join(target, " "), name, arg, arg)
+			}
+		}
+	}
+}

@@ -20,7 +20,7 @@ func runReplay(ctx context.Context, e env, args []string) error {
 	tf.define(fs)
 	fs.Lookup("format").Usage = "output `format`: table or json (JSON Lines)" // a report, not records: no csv
 	ff.define(fs)
-	candidate := fs.String("bundle", "", "candidate bundle directory or .tar.gz (required)")
+	candidate := fs.String("bundle", "", "candidate bundle `path`: a directory or .tar.gz (required)")
 	failOnChange := fs.Bool("fail-on-change", false, "exit 1 when any replayed decision changes (for CI)")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -17,8 +17,8 @@ import (
 func runTest(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet("test", e)
 	coverage := fs.Bool("coverage", false, "report line coverage of the policy files, per file and per rule")
-	threshold := fs.Float64("threshold", 0, "fail when coverage is below this percentage (implies --coverage)")
-	run := fs.String("run", "", "run only the Rego tests and decision cases whose name matches this regular expression")
+	threshold := fs.Float64("threshold", 0, "fail when coverage is below `PCT` percent (implies --coverage)")
+	run := fs.String("run", "", "run only the Rego tests and decision cases whose name matches this `regex`")
 	verbose := fs.Bool("v", false, "print every test and case, not only failures")
 	paths, err := parseInterleaved(fs, args)
 	if err != nil {
