@@ -22,6 +22,7 @@ import (
 	"github.com/pdp-project/pdp/internal/engine"
 	"github.com/pdp-project/pdp/internal/server"
 	"github.com/pdp-project/pdp/internal/server/extauthz"
+	"github.com/pdp-project/pdp/internal/telemetry"
 	"google.golang.org/grpc"
 )
 
@@ -29,6 +30,7 @@ import (
 type App struct {
 	cfg     config.Config
 	log     *slog.Logger
+	reqLog  *slog.Logger // log on the request path: a repeated failure once per repeatInterval
 	engine  *engine.Engine
 	bundles *bundle.Manager
 	store   *sqlite.Store
@@ -52,11 +54,15 @@ type App struct {
 // less CPU per decision; a lone caller never waits.
 const commitLinger = 500 * time.Microsecond
 
+// repeatInterval is how often a failure that repeats on every request (the
+// audit store down, a refused caller) is logged; the metrics carry its rate.
+const repeatInterval = 10 * time.Second
+
 // New builds the PDP from cfg, which must have passed Validate. It opens the
 // audit store and both listeners; nothing is served until Run.
 // A step that fails releases what the earlier ones opened.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
-	a := &App{cfg: cfg, log: log}
+	a := &App{cfg: cfg, log: log, reqLog: telemetry.NewRepeatLimiter(repeatInterval, time.Now).Logger(log)}
 	for _, o := range opts {
 		o(a)
 	}
@@ -77,7 +83,7 @@ func (a *App) buildAudit(ctx context.Context) error {
 	}
 	a.store = store
 	a.closers = append(a.closers, store.Close)
-	a.writer = audit.NewWriter(store, audit.WriterOptions{Logger: a.log, Observer: a.commitObserver(),
+	a.writer = audit.NewWriter(store, audit.WriterOptions{Logger: a.reqLog, Observer: a.commitObserver(),
 		Linger: commitLinger})
 	a.closers = append([]func() error{a.writer.Close, a.finalCheckpoint}, a.closers...)
 	return nil
@@ -105,17 +111,17 @@ func (a *App) buildServers(context.Context) error {
 	svc := decision.New(decision.Options{
 		Tokens:    tokens,
 		Evaluator: a.traceEvaluator(eval), Recorder: a.traceRecorder(a.writer), Observer: a.decisionObserver(),
-		Logger: a.log, MaxBatch: a.cfg.Server.MaxBatch,
+		Logger: a.reqLog, MaxBatch: a.cfg.Server.MaxBatch,
 		Masker: audit.NewMasker(a.engine), Targets: a.engine,
 	})
 	creds, err := a.transportCredentials()
 	if err != nil {
 		return err
 	}
-	guard := httpGuard{authz: a.authorizer(), limiter: a.limiter(), log: a.log}
-	a.grpc = server.NewGRPC(server.GRPCOptions{Checker: svc, Logger: a.log, Creds: creds,
+	guard := httpGuard{authz: a.authorizer(), limiter: a.limiter(), log: a.reqLog}
+	a.grpc = server.NewGRPC(server.GRPCOptions{Checker: svc, Logger: a.reqLog, Creds: creds,
 		Authorizer: guard.authz, Limiter: guard.limiter, StatsHandler: a.statsHandler(),
-		Outer: []grpc.UnaryServerInterceptor{extauthz.FailClosed(a.log)}})
+		Outer: []grpc.UnaryServerInterceptor{extauthz.FailClosed(a.reqLog)}})
 	// Its request workers start now; Run stops them gracefully, this
 	// releases them when a later step of New fails (a no-op after Run).
 	a.closers = append(a.closers, func() error { a.grpc.Stop(); return nil })

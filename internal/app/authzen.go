@@ -16,9 +16,9 @@ import (
 // interop registers Envoy's ext_authz service on the gRPC server and
 // returns the AuthZEN handlers for the HTTP port; both decide through svc.
 func (a *App) interop(svc *decision.Service, guard httpGuard) map[string]http.Handler {
-	extauthz.New(svc, a.log).Register(a.grpc.Server)
+	extauthz.New(svc, a.reqLog).Register(a.grpc.Server)
 	api := authzen.New(authzen.Options{
-		Decider: svc, Logger: a.log, PublicURL: a.cfg.Server.PublicURL, Caller: httpCaller,
+		Decider: svc, Logger: a.reqLog, PublicURL: a.cfg.Server.PublicURL, Caller: httpCaller,
 		Guard: guard.admit,
 	})
 	return api.Handlers()
