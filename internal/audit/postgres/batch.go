@@ -39,21 +39,21 @@ func (c column) wireType() string {
 // batch holds entries of one instance encoded column by column, the way
 // the unnest insert sends them; row gives them row by row for COPY.
 type batch struct {
-	n                                                       int
-	instance                                                string
-	seq, latency                                            []int64
-	prevHash, hash, decisionID                              []string
-	at                                                      []time.Time
-	nanos                                                   []int16
+	n                                                        int
+	instance                                                 string
+	seq, latency                                             []int64
+	prevHash, hash, decisionID                               []string
+	at                                                       []time.Time
+	nanos                                                    []int16
 	caller, subjectType, subjectID, resourceType, resourceID []string
 	action, bundleRevision, bundleDigest, entrypoint         []string
-	errText, traceID                                        []string
-	reasons, obligations, input, masked                     []string
-	nulText                                                 []*string
-	allow, cacheHit, maskError                              []bool
-	days                                                    []time.Time
-	maxSeq                                                  int64
-	maxHash                                                 string
+	errText, traceID                                         []string
+	reasons, obligations, input, masked                      []string
+	nulText                                                  []*string
+	allow, cacheHit, maskError                               []bool
+	days                                                     []time.Time
+	maxSeq                                                   int64
+	maxHash                                                  string
 }
 
 // newBatch encodes entries; an entry that cannot be stored fails it with
