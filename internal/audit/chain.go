@@ -29,7 +29,7 @@ type Entry struct {
 
 // Document returns the JSON object of r that the chain hashes (after RFC
 // 8785 canonicalization): every stored field under its column name (trace_id
-// only when not empty), times
+// and bundle_digest only when not empty), times
 // in TimeFormat, JSON values as JSON decodes them.
 func Document(seq int64, r pdp.Record) (map[string]any, error) {
 	reasons, err := jsonValue(r.Reasons, []any{})
@@ -56,6 +56,9 @@ func Document(seq int64, r pdp.Record) (map[string]any, error) {
 	if r.TraceID != "" { // left out when empty: records from before schema 3 keep their hashes
 		doc["trace_id"] = r.TraceID
 	}
+	if r.BundleDigest != "" { // left out when empty: older records keep their hashes
+		doc["bundle_digest"] = r.BundleDigest
+	}
 	return doc, nil
 }
 
@@ -81,6 +84,26 @@ func jsonValue(v, empty any) (any, error) {
 // Seal does not handle itself.
 func sealDocument(prev string, seq int64, r pdp.Record) (string, error) {
 	return sealWith(Canonical, prev, seq, r)
+}
+
+// sealedDocument is SealEntry the long way, by Document and Canonical.
+func sealedDocument(prev string, seq int64, r pdp.Record) (Sealed, error) {
+	doc, err := Document(seq, r)
+	if err != nil {
+		return Sealed{}, fmt.Errorf("%w: decision %q: %v", ErrInvalidRecord, r.DecisionID, err)
+	}
+	out := Sealed{Entry: Entry{Seq: seq, PrevHash: prev, Record: r}}
+	parts := []*[]byte{&out.Canon, &out.Reasons, &out.Obligations, &out.Input, &out.Masked}
+	for i, v := range []any{doc, doc["reasons"], doc["obligations"], doc["input"], doc["masked"]} {
+		if *parts[i], err = Canonical(v); err != nil {
+			return Sealed{}, fmt.Errorf("%w: decision %q: %v", ErrInvalidRecord, r.DecisionID, err)
+		}
+	}
+	h := sha256.New()
+	h.Write([]byte(prev))
+	h.Write(out.Canon)
+	out.Hash = hex.EncodeToString(h.Sum(nil))
+	return out, nil
 }
 
 // sealWith is sealDocument with canonical as the JCS encoder (tests pass
@@ -111,12 +134,20 @@ type Chain struct {
 // together with the advanced chain; c itself is unchanged, so a rolled-back
 // transaction simply drops the returned chain.
 func (c Chain) Next(r pdp.Record) (Entry, Chain, error) {
-	seq := c.Seq + 1
-	hash, err := Seal(c.Hash, seq, r)
-	if err != nil {
-		return Entry{}, c, err
+	s, next, err := c.Seal(r)
+	return s.Entry, next, err
+}
+
+// Seal is Next keeping the canonical bytes of the record.
+func (c Chain) Seal(r pdp.Record) (Sealed, Chain, error) {
+	if r.DecisionID == "" {
+		return Sealed{}, c, fmt.Errorf("%w: empty decision id", ErrInvalidRecord)
 	}
-	return Entry{Seq: seq, PrevHash: c.Hash, Hash: hash, Record: r}, Chain{Seq: seq, Hash: hash}, nil
+	s, err := SealEntry(c.Hash, c.Seq+1, r)
+	if err != nil {
+		return Sealed{}, c, err
+	}
+	return s, Chain{Seq: s.Seq, Hash: s.Hash}, nil
 }
 
 // Check kinds of checkpoint.

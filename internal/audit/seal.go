@@ -11,23 +11,62 @@ import (
 
 // Seal returns the hash of r at position seq after a record hashed prev:
 // hex(SHA-256(prev || JCS(Document(seq, r)))), prev as its 64 hex digits.
+func Seal(prev string, seq int64, r pdp.Record) (string, error) {
+	s := sealers.Get().(*sealer)
+	defer s.release()
+	if !s.seal(prev, seq, &r) {
+		return sealDocument(prev, seq, r)
+	}
+	return s.hash(), nil
+}
+
+// Sealed is an entry together with the canonical bytes its hash covers:
+// encoded once, they feed the hash, the journal and the trail's columns.
+type Sealed struct {
+	Entry
+	// Canon is the RFC 8785 JSON of Document(Seq, Record).
+	Canon []byte
+	// Reasons, Obligations, Input and Masked are the canonical JSON text
+	// of those members, slices of Canon.
+	Reasons, Obligations, Input, Masked []byte
+}
+
+// SealEntry seals r at position seq after a record hashed prev, as Seal
+// does, and keeps the canonical bytes.
 //
 // It writes the canonical bytes straight from r instead of building
 // Document and round-tripping it through encoding/json; a record holding a
 // value that the direct encoder does not mirror exactly (an unknown type,
 // NaN, invalid UTF-8 in a key, deep nesting) is sealed the long way, so the
 // hash and any error are always those of Document and Canonical.
-func Seal(prev string, seq int64, r pdp.Record) (string, error) {
+func SealEntry(prev string, seq int64, r pdp.Record) (Sealed, error) {
 	s := sealers.Get().(*sealer)
 	defer s.release()
-	s.buf = append(s.buf[:0], prev...)
-	if !s.record(seq, &r) {
-		return sealDocument(prev, seq, r)
+	if !s.seal(prev, seq, &r) {
+		return sealedDocument(prev, seq, r)
 	}
+	out := Sealed{Entry: Entry{Seq: seq, PrevHash: prev, Hash: s.hash(), Record: r}}
+	out.Canon = append([]byte(nil), s.buf[len(prev):]...)
+	parts := []*[]byte{&out.Reasons, &out.Obligations, &out.Input, &out.Masked}
+	for i, sp := range s.spans {
+		*parts[i] = out.Canon[sp[0]-len(prev) : sp[1]-len(prev) : sp[1]-len(prev)]
+	}
+	return out, nil
+}
+
+// seal writes prev and the canonical record into s.buf; false when the
+// direct encoder cannot be sure to match Canonical.
+func (s *sealer) seal(prev string, seq int64, r *pdp.Record) bool {
+	s.buf = append(s.buf[:0], prev...)
+	return s.record(seq, r)
+}
+
+// hash is the hex SHA-256 of s.buf.
+func (s *sealer) hash() string {
 	sum := sha256.Sum256(s.buf)
 	var out [2 * sha256.Size]byte
 	hex.Encode(out[:], sum[:])
-	return string(out[:]), nil
+	return string(out[:])
 }
 
 // sealers recycles encoding buffers: sealing runs once per decision, and
@@ -41,7 +80,8 @@ const maxPooledBuf = 64 << 10
 // sealer writes the RFC 8785 form of a record into buf.
 type sealer struct {
 	buf     []byte
-	members []member // members of the objects being written, innermost last
+	members []member  // members of the objects being written, innermost last
+	spans   [4][2]int // of reasons, obligations, input, masked in buf
 }
 
 func (s *sealer) release() {
@@ -57,22 +97,25 @@ func (s *sealer) release() {
 func (s *sealer) record(seq int64, r *pdp.Record) bool {
 	s.strField(`{"action":`, r.Action)
 	s.boolField(`,"allow":`, r.Allow)
+	if r.BundleDigest != "" { // left out when empty: older records keep their hashes
+		s.strField(`,"bundle_digest":`, r.BundleDigest)
+	}
 	s.strField(`,"bundle_revision":`, r.BundleRevision)
 	s.boolField(`,"cache_hit":`, r.CacheHit)
 	s.strField(`,"caller":`, r.Caller)
 	s.strField(`,"decision_id":`, r.DecisionID)
 	s.strField(`,"entrypoint":`, r.Entrypoint)
 	s.strField(`,"error":`, r.Error)
-	if !s.topObject(`,"input":`, r.Input) {
+	if !s.topObject(`,"input":`, r.Input, spanInput) {
 		return false
 	}
 	s.intField(`,"latency_us":`, r.Latency.Microseconds())
 	s.boolField(`,"mask_error":`, r.MaskError)
-	s.topStrings(`,"masked":`, r.Masked)
-	if !s.topObject(`,"obligations":`, r.Obligations) {
+	s.topStrings(`,"masked":`, r.Masked, spanMasked)
+	if !s.topObject(`,"obligations":`, r.Obligations, spanObligations) {
 		return false
 	}
-	s.topStrings(`,"reasons":`, r.Reasons)
+	s.topStrings(`,"reasons":`, r.Reasons, spanReasons)
 	s.tail(seq, r)
 	return true
 }
@@ -105,23 +148,38 @@ func (s *sealer) intField(key string, v int64) {
 	s.buf, _ = appendNumber(append(s.buf, key...), float64(v)) // a converted int64 is finite
 }
 
-// topObject writes Obligations or Input: nil stands for {}, as the JSON
-// round trip of Document makes it.
-func (s *sealer) topObject(key string, m map[string]any) bool {
+// Indexes of Sealer.spans.
+const (
+	spanReasons = iota
+	spanObligations
+	spanInput
+	spanMasked
+)
+
+// topObject writes Obligations or Input and notes where its value is: nil
+// stands for {}, as the JSON round trip of Document makes it.
+func (s *sealer) topObject(key string, m map[string]any, span int) bool {
 	s.buf = append(s.buf, key...)
+	start := len(s.buf)
+	ok := true
 	if m == nil {
 		s.buf = append(s.buf, "{}"...)
-		return true
+	} else {
+		ok = s.object(m, 1)
 	}
-	return s.object(m, 1)
+	s.spans[span] = [2]int{start, len(s.buf)}
+	return ok
 }
 
-// topStrings writes Reasons or Masked: nil stands for [].
-func (s *sealer) topStrings(key string, v []string) {
+// topStrings writes Reasons or Masked and notes where its value is: nil
+// stands for [].
+func (s *sealer) topStrings(key string, v []string, span int) {
 	s.buf = append(s.buf, key...)
+	start := len(s.buf)
 	if v == nil {
 		s.buf = append(s.buf, "[]"...)
-		return
+	} else {
+		s.stringArray(v)
 	}
-	s.stringArray(v)
+	s.spans[span] = [2]int{start, len(s.buf)}
 }

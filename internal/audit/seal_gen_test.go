@@ -140,7 +140,7 @@ func recordGen(native bool) *rapid.Generator[pdp.Record] {
 			ResourceType: text.Draw(t, "resource_type"), ResourceID: text.Draw(t, "resource_id"), Action: text.Draw(t, "action"),
 			Allow: rapid.Bool().Draw(t, "allow"), Reasons: stringsGen().Draw(t, "reasons"),
 			Obligations: topObjectGen(native).Draw(t, "obligations"), Input: topObjectGen(native).Draw(t, "input"),
-			BundleRevision: text.Draw(t, "bundle_revision"), Entrypoint: text.Draw(t, "entrypoint"),
+			BundleRevision: text.Draw(t, "bundle_revision"), BundleDigest: rapid.OneOf(rapid.Just(""), text).Draw(t, "bundle_digest"), Entrypoint: text.Draw(t, "entrypoint"),
 			CacheHit: rapid.Bool().Draw(t, "cache_hit"), Latency: time.Duration(rapid.Int64().Draw(t, "latency")),
 			TraceID: rapid.OneOf(rapid.Just(""), text).Draw(t, "trace_id"), Error: text.Draw(t, "error"),
 			Masked: stringsGen().Draw(t, "masked"), MaskError: rapid.Bool().Draw(t, "mask_error"),

@@ -67,6 +67,34 @@ func TestSealDirectEncoding(t *testing.T) {
 	})
 }
 
+// SealEntry keeps the bytes Seal hashes, and its column texts are the
+// canonical JSON of those members, whichever encoder wrote them.
+func TestSealEntryKeepsCanonicalBytes(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		prev, seq := prevGen().Draw(t, "prev"), rapid.Int64().Draw(t, "seq")
+		r := recordGen(rapid.Bool().Draw(t, "native")).Draw(t, "record")
+		got, err := SealEntry(prev, seq, r)
+		hash, herr := Seal(prev, seq, r)
+		if (err != nil) != (herr != nil) || err != nil {
+			return // rejected by both (checked against the reference elsewhere)
+		}
+		doc, _ := Document(seq, r)
+		for name, c := range map[string]struct {
+			got []byte
+			v   any
+		}{"canon": {got.Canon, doc}, "reasons": {got.Reasons, doc["reasons"]}, "obligations": {got.Obligations, doc["obligations"]},
+			"input": {got.Input, doc["input"]}, "masked": {got.Masked, doc["masked"]}} {
+			want, _ := refCanonical(c.v)
+			if !bytes.Equal(c.got, want) {
+				t.Fatalf("%s = %q, want %q", name, c.got, want)
+			}
+		}
+		if got.Hash != hash || got.Seq != seq || got.PrevHash != prev {
+			t.Fatalf("entry (%d, %q, %q), want (%d, %q, %q)", got.Seq, got.PrevHash, got.Hash, seq, prev, hash)
+		}
+	})
+}
+
 func TestSealCases(t *testing.T) {
 	deep, tooDeep, cycle := nested(600), nested(10001), map[string]any{}
 	cycle["self"] = cycle
