@@ -29,6 +29,7 @@ const defaultAddr = "127.0.0.1:7070"
 type trailFlags struct {
 	addr, db, format, publicKey string
 	timeout                     time.Duration
+	tls                         clientTLS
 }
 
 func (t *trailFlags) define(fs *flag.FlagSet) {
@@ -37,11 +38,15 @@ func (t *trailFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&t.format, "format", "table", "output `format`: table, json (JSON Lines) or csv")
 	fs.StringVar(&t.publicKey, "public-key", "", "trusted Ed25519 key `file` (PEM, public or private) checkpoints must be signed with (with --audit-db)")
 	fs.DurationVar(&t.timeout, "timeout", 30*time.Second, "deadline of each call to the server")
+	t.tls.define(fs)
 }
 
 func (t *trailFlags) check() error {
 	if t.addr != "" && t.db != "" {
 		return usagef("--addr and --audit-db are alternatives: give one (a server or a database file)")
+	}
+	if t.db != "" && t.tls.enabled() {
+		return usagef("--tls-* flags apply to a server (--addr), not to --audit-db")
 	}
 	switch t.format {
 	case "table", "json", "csv":
@@ -57,7 +62,7 @@ func (t *trailFlags) open(ctx context.Context) (trail, error) {
 		return nil, err
 	}
 	if t.db == "" {
-		return dialTrail(cmp.Or(t.addr, defaultAddr), t.timeout)
+		return dialTrail(&t.tls, cmp.Or(t.addr, defaultAddr), t.timeout)
 	}
 	if _, err := os.Stat(t.db); err != nil {
 		return nil, usagef("--audit-db %q: %v", t.db, err)

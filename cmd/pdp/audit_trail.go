@@ -107,8 +107,8 @@ type remoteTrail struct {
 	timeout time.Duration
 }
 
-func dialTrail(addr string, timeout time.Duration) (*remoteTrail, error) {
-	conn, err := dial(addr)
+func dialTrail(ct *clientTLS, addr string, timeout time.Duration) (*remoteTrail, error) {
+	conn, err := ct.dial(addr)
 	if err != nil {
 		return nil, err
 	}

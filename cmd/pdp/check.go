@@ -19,6 +19,8 @@ func runCheck(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet("check", e)
 	addr := fs.String("addr", "127.0.0.1:7070", "gRPC `address` of the PDP")
 	timeout := fs.Duration("timeout", 10*time.Second, "deadline of the call")
+	var ct clientTLS
+	ct.define(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -29,7 +31,7 @@ func runCheck(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	resp, err := callCheck(ctx, *addr, *timeout, req)
+	resp, err := callCheck(ctx, &ct, *addr, *timeout, req)
 	if err != nil {
 		return err
 	}
@@ -48,8 +50,8 @@ func readCheckRequest(r io.Reader) (*pdpv1.CheckRequest, error) {
 	return req, nil
 }
 
-func callCheck(ctx context.Context, addr string, timeout time.Duration, req *pdpv1.CheckRequest) (*pdpv1.CheckResponse, error) {
-	conn, err := dial(addr)
+func callCheck(ctx context.Context, ct *clientTLS, addr string, timeout time.Duration, req *pdpv1.CheckRequest) (*pdpv1.CheckResponse, error) {
+	conn, err := ct.dial(addr)
 	if err != nil {
 		return nil, err
 	}
