@@ -134,3 +134,31 @@ func TestClientTLS(t *testing.T) {
 		})
 	}
 }
+
+// TestPermissionDeniedSaysHowToAllow: a caller the server refuses learns
+// which server flag lets it in.
+func TestPermissionDeniedSaysHowToAllow(t *testing.T) {
+	s := startTLSServer(t, nil)
+	caller := append([]string{"--addr", s.addr, "--tls-ca", s.ca}, s.other...)
+	tests := []struct {
+		name  string
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"audit query", "", append([]string{"audit", "query"}, caller...), "--auditors"},
+		{"audit verify", "", append([]string{"audit", "verify"}, caller...), "--auditors"},
+		{"replay", "", append([]string{"replay", "--bundle", exampleBundle}, caller...), "--auditors"},
+		{"check with explain", `{"subject": {"id": "a"}, "resource": {"type": "document"}, "action": {"name": "read"}, "explain": true}`,
+			append([]string{"check"}, caller...), "--policy-authors"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := runWith(tt.stdin, nil, tt.args...)
+			if code != exitFailure || !strings.Contains(errOut, "PermissionDenied") || !strings.Contains(errOut, "to allow it") ||
+				!strings.Contains(errOut, tt.want) {
+				t.Errorf("exit %d, want 1 and a message naming %s:\n%s", code, tt.want, errOut)
+			}
+		})
+	}
+}

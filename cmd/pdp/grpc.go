@@ -96,12 +96,27 @@ func (c *clientTLS) dial(addr string) (*grpc.ClientConn, error) {
 }
 
 // callError turns a gRPC status into a command error; InvalidArgument is
-// the user's mistake (exit 2).
+// the user's mistake (exit 2). A refusal says how the server allows the
+// call.
 func callError(what string, err error) error {
 	st := status.Convert(err)
-	err = fmt.Errorf("%s: %s: %s", what, st.Code(), st.Message())
+	err = fmt.Errorf("%s: %s: %s%s", what, st.Code(), st.Message(), allowHint(what, st.Code()))
 	if st.Code() == codes.InvalidArgument {
 		return usageError{err}
 	}
 	return err
+}
+
+// allowHint tells, for a PermissionDenied, which server flag lets the
+// caller in: --auditors for the audit trail (replay reads it too),
+// --policy-authors for explanations.
+func allowHint(what string, code codes.Code) string {
+	if code != codes.PermissionDenied {
+		return ""
+	}
+	flag := "--auditors"
+	if what == "check" {
+		flag = "--policy-authors (explanations)"
+	}
+	return fmt.Sprintf(" (to allow it, start the server with this caller id in %s, or allow it in the system policy data.system.authz)", flag)
 }
