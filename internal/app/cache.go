@@ -10,7 +10,8 @@ import (
 
 // cachedEvaluator wraps the engine with the decision cache: an in-process
 // LRU of --cache-size entries (none when 0) in front of Redis when
-// --redis-url is set. --cache-ttl 0 turns the cache off.
+// --redis-url is set (one server, a Redis Cluster with --redis-cluster, or
+// Sentinel with --redis-sentinel-master). --cache-ttl 0 turns the cache off.
 func (a *App) cachedEvaluator() (decision.Evaluator, error) {
 	c := a.cfg.Cache
 	if c.TTL <= 0 {
@@ -22,7 +23,8 @@ func (a *App) cachedEvaluator() (decision.Evaluator, error) {
 	}
 	if c.RedisURL != "" {
 		redis.RouteLogs(a.log)
-		store, err := redis.Open(c.RedisURL, redis.Options{})
+		store, err := redis.Open(c.RedisURL, redis.Options{Topology: redis.Topology{
+			Cluster: c.RedisCluster, SentinelMaster: c.RedisSentinelMaster}})
 		if err != nil {
 			return nil, fmt.Errorf("--redis-url: %w", err)
 		}

@@ -87,6 +87,12 @@ type CacheConfig struct {
 	RedisURL string        `yaml:"redis_url"` // --redis-url; empty: in-process tier only
 	TTL      time.Duration `yaml:"ttl"`       // --cache-ttl; 0: cache off
 	Size     int           `yaml:"size"`      // --cache-size: in-process entries
+	// RedisCluster: the host of RedisURL and its addr= parameters seed a
+	// Redis Cluster (--redis-cluster).
+	RedisCluster bool `yaml:"redis_cluster"`
+	// RedisSentinelMaster: the host of RedisURL and its addr= parameters are
+	// sentinels watching this master (--redis-sentinel-master).
+	RedisSentinelMaster string `yaml:"redis_sentinel_master"`
 }
 
 // AuthzConfig lists the callers with extra rights; it becomes

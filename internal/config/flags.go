@@ -62,7 +62,9 @@ func defineAudit(fs *flag.FlagSet, a *AuditConfig) {
 }
 
 func defineCache(fs *flag.FlagSet, c *CacheConfig) {
-	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "shared cache `URL` redis://[user:pass@]host:port/db or rediss://")
+	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "shared cache `URL` redis://[user:pass@]host:port/db or rediss://; more servers as ?addr=host:port&addr=...")
+	fs.BoolVar(&c.RedisCluster, "redis-cluster", c.RedisCluster, "--redis-url names the seed nodes of a Redis Cluster")
+	fs.StringVar(&c.RedisSentinelMaster, "redis-sentinel-master", c.RedisSentinelMaster, "master `name` watched by the sentinels that --redis-url names")
 	fs.DurationVar(&c.TTL, "cache-ttl", c.TTL, "decision cache `ttl`; 0 = cache off")
 	fs.IntVar(&c.Size, "cache-size", c.Size, "in-process decision cache `entries`")
 }

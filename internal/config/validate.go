@@ -169,7 +169,13 @@ func (c Config) validateCache(p *problems) {
 	if c.Cache.Size < 0 { // 0: no in-process tier (Redis only)
 		p.add("cache-size", "must not be negative, got %d", c.Cache.Size)
 	}
+	if c.Cache.RedisCluster && c.Cache.RedisSentinelMaster != "" {
+		p.add("redis-sentinel-master", "cannot be combined with --redis-cluster")
+	}
 	if c.Cache.RedisURL == "" {
+		if c.Cache.RedisCluster || c.Cache.RedisSentinelMaster != "" {
+			p.add("redis-url", "required with --redis-cluster or --redis-sentinel-master")
+		}
 		return
 	}
 	u := checkURL(p, "redis-url", c.Cache.RedisURL, "redis", "rediss")
@@ -179,7 +185,29 @@ func (c Config) validateCache(p *problems) {
 	if db := strings.TrimPrefix(u.Path, "/"); db != "" {
 		if n, err := strconv.Atoi(db); err != nil || n < 0 {
 			p.add("redis-url", "database %q is not a non-negative number", db)
+		} else if n != 0 && c.Cache.RedisCluster {
+			p.add("redis-url", "a Redis Cluster has only database 0, not %d", n)
 		}
+	}
+	c.validateRedisTopology(p, u.Query())
+}
+
+// validateRedisTopology checks the addr= and master_name= parameters of
+// --redis-url against --redis-cluster and --redis-sentinel-master.
+func (c Config) validateRedisTopology(p *problems, q url.Values) {
+	for _, addr := range q["addr"] {
+		if host, port, err := net.SplitHostPort(addr); err != nil || host == "" || port == "" {
+			p.add("redis-url", "addr=%q is not host:port", addr)
+		}
+	}
+	master, cluster := q.Get("master_name"), c.Cache.RedisCluster
+	switch {
+	case master != "" && cluster:
+		p.add("redis-url", "master_name= names a sentinel master, which a Redis Cluster has not")
+	case master != "" && c.Cache.RedisSentinelMaster != "" && master != c.Cache.RedisSentinelMaster:
+		p.add("redis-url", "master_name=%q differs from --redis-sentinel-master %q", master, c.Cache.RedisSentinelMaster)
+	case q.Has("addr") && !cluster && master == "" && c.Cache.RedisSentinelMaster == "":
+		p.add("redis-url", "addr= names more servers: add --redis-cluster or --redis-sentinel-master")
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -35,6 +36,7 @@ type Options struct {
 	FailureThreshold int           // consecutive failures that open the breaker
 	Cooldown         time.Duration // how long the breaker stays open before a probe
 	Clock            func() time.Time
+	Topology         Topology // how the URL's servers form the cache
 }
 
 // Store is a cache tier in Redis. It is safe for concurrent use.
@@ -45,17 +47,33 @@ type Store struct {
 }
 
 // Open parses a redis:// or rediss:// URL (see universalOptions) and
-// returns a Store; it does not connect until first used.
+// returns a Store; it does not connect until first used. Each entry is one
+// key (prefix + hex digest, no hash tag) read and written by single-key
+// commands, so in a Redis Cluster the entries spread over every slot.
 func Open(rawURL string, opts Options) (*Store, error) {
 	opts = withDefaults(opts)
-	uo, err := universalOptions(rawURL)
+	if hasHashTag(opts.Prefix) {
+		return nil, fmt.Errorf("redis prefix %q holds a hash tag, which would put every entry in one cluster slot", opts.Prefix)
+	}
+	uo, err := universalOptions(rawURL, opts.Topology)
 	if err != nil {
 		return nil, fmt.Errorf("redis url: %w", err)
 	}
 	uo.DialTimeout, uo.ReadTimeout, uo.WriteTimeout = opts.Timeout, opts.Timeout, opts.Timeout
 	uo.PoolTimeout, uo.ContextTimeoutEnabled, uo.MaxRetries = opts.Timeout, true, -1
+	// A refused dial (a killed master) is a miss at once, not backoffs until
+	// the timeout: one dial per attempt, and a cluster client that retries
+	// another node (its redirects) does so without sleeping.
+	uo.DialerRetries, uo.MinRetryBackoff, uo.MaxRetryBackoff = 1, -1, -1
 	uo.DisableIdentity = true
 	return NewWithClient(goredis.NewUniversalClient(uo), opts), nil
+}
+
+// hasHashTag reports whether s holds a Redis Cluster hash tag: a "{"
+// followed later by a "}" with something between them.
+func hasHashTag(s string) bool {
+	i := strings.IndexByte(s, '{')
+	return i >= 0 && strings.IndexByte(s[i+1:], '}') > 0
 }
 
 // RouteLogs sends go-redis' own log lines (a failed dial, a pool error) to

@@ -3,6 +3,7 @@ package redis_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,20 +69,50 @@ func TestOutageIsAnErrorThenBreakerOpensAndProbes(t *testing.T) {
 }
 
 func TestURLForms(t *testing.T) {
-	for _, url := range []string{
-		"redis://127.0.0.1:1/0",
-		"rediss://user:pw@127.0.0.1:1/2",
-		"redis://127.0.0.1:1?addr=127.0.0.1:2&addr=127.0.0.1:3",
-		"redis://127.0.0.1:26379?master_name=mymaster",
-	} {
-		s, err := redis.Open(url, redis.Options{})
-		if err != nil {
-			t.Errorf("Open(%s): %v", url, err)
-			continue
-		}
-		_ = s.Close()
+	cluster := redis.Topology{Cluster: true}
+	tests := []struct {
+		name    string
+		url     string
+		topo    redis.Topology
+		wantErr string // "" when Open accepts it
+	}{
+		{"one server", "redis://127.0.0.1:1/0", redis.Topology{}, ""},
+		{"tls and password", "rediss://user:pw@127.0.0.1:1/2", redis.Topology{}, ""},
+		{"cluster", "redis://127.0.0.1:1?addr=127.0.0.1:2&addr=127.0.0.1:3", cluster, ""},
+		{"cluster of one seed", "redis://127.0.0.1:1", cluster, ""},
+		{"sentinel by flag", "redis://127.0.0.1:26379?addr=127.0.0.1:26380", redis.Topology{SentinelMaster: "m"}, ""},
+		{"sentinel by URL", "redis://127.0.0.1:26379?master_name=m", redis.Topology{}, ""},
+		{"addr without a topology", "redis://127.0.0.1:1?addr=127.0.0.1:2", redis.Topology{}, "add --redis-cluster"},
+		{"cluster database", "redis://127.0.0.1:1/2", cluster, "only database 0"},
+		{"cluster and sentinel", "redis://127.0.0.1:1", redis.Topology{Cluster: true, SentinelMaster: "m"}, "no sentinel master"},
+		{"masters differ", "redis://127.0.0.1:1?master_name=a", redis.Topology{SentinelMaster: "b"}, "differs"},
+		{"bad addr", "redis://127.0.0.1:1?addr=nope", cluster, "addr param"},
+		{"malformed", "redis://%zz", redis.Topology{}, "not a valid URL"},
 	}
-	if _, err := redis.Open("redis://%zz", redis.Options{}); err == nil {
-		t.Error("Open accepted a malformed URL")
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := redis.Open(tc.url, redis.Options{Topology: tc.topo})
+			if err == nil {
+				_ = s.Close()
+			}
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("Open: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("Open = %v, want an error containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestPrefixWithHashTagIsRefused(t *testing.T) {
+	for prefix, wantErr := range map[string]bool{"pdp:{x}:": true, "pdp:{}:": false, "pdp:{": false, "p:": false} {
+		s, err := redis.Open("redis://127.0.0.1:1", redis.Options{Prefix: prefix})
+		if err == nil {
+			_ = s.Close()
+		}
+		if (err != nil) != wantErr {
+			t.Errorf("prefix %q: err = %v, want error: %v", prefix, err, wantErr)
+		}
 	}
 }

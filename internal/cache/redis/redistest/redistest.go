@@ -1,7 +1,8 @@
-// Package redistest starts a real redis-server for tests: on a free loopback
-// port, in a temporary directory, without persistence, stopped when the test
-// ends. With CI set and no redis-server on PATH the test fails; otherwise it
-// is skipped.
+// Package redistest starts real Redis servers for tests: one redis-server,
+// a Redis Cluster of several masters, or a sentinel, each on a free
+// loopback port, in a temporary directory, without persistence, stopped
+// when the test ends. With CI set and no redis-server on PATH the test
+// fails; otherwise it is skipped.
 package redistest
 
 import (
@@ -10,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -21,11 +23,28 @@ type Server struct {
 	bin  string
 	dir  string
 	port int
+	args []string // before the common ones: a config file, --sentinel, cluster options
 	cmd  *exec.Cmd
 }
 
 // Start runs redis-server and waits until it answers PING.
 func Start(t testing.TB) *Server {
+	t.Helper()
+	return startWith(t)
+}
+
+// startWith starts a server with args put before the common options.
+func startWith(t testing.TB, args ...string) *Server {
+	t.Helper()
+	s := &Server{t: t, bin: lookPath(t), dir: t.TempDir(), port: freePort(t), args: args}
+	s.start()
+	t.Cleanup(s.Kill)
+	return s
+}
+
+// lookPath finds redis-server: with CI set a missing one fails the test,
+// otherwise it skips it.
+func lookPath(t testing.TB) string {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -34,10 +53,7 @@ func Start(t testing.TB) *Server {
 		}
 		t.Skipf("redis-server not found: %v (run `make deps`)", err)
 	}
-	s := &Server{t: t, bin: bin, dir: t.TempDir(), port: freePort(t)}
-	s.start()
-	t.Cleanup(s.Kill)
-	return s
+	return bin
 }
 
 // Addr is host:port.
@@ -57,7 +73,8 @@ func (s *Server) Kill() {
 	s.cmd = nil
 }
 
-// Restart starts the server again on the same port, empty.
+// Restart starts the server again on the same port, empty (a cluster node
+// keeps its slots: its node table stays in its directory).
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.Kill()
@@ -66,8 +83,9 @@ func (s *Server) Restart() {
 
 func (s *Server) start() {
 	s.t.Helper()
-	cmd := exec.Command(s.bin, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+	args := append(slices.Clone(s.args), "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--dir", s.dir, "--save", "", "--appendonly", "no", "--protected-mode", "no")
+	cmd := exec.Command(s.bin, args...)
 	cmd.Stdout, cmd.Stderr = nil, nil
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("start redis-server: %v", err)
