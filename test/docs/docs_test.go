@@ -58,6 +58,86 @@ func TestMarkdownMentionsExist(t *testing.T) {
 	}
 }
 
+// TestMarkdownTables: every table has a header row and a separator row, and
+// every row has as many cells as its header, so that it renders.
+func TestMarkdownTables(t *testing.T) {
+	for _, doc := range markdownFiles(t) {
+		for _, table := range tables(read(t, doc)) {
+			if len(table.rows) < 2 || !sepRe.MatchString(table.rows[1]) {
+				t.Errorf("%s:%d: table without a header and separator row", rel(doc), table.line)
+				continue
+			}
+			want := cells(table.rows[0])
+			for i, row := range table.rows {
+				if got := cells(row); got != want {
+					t.Errorf("%s:%d: %d cells, the header has %d", rel(doc), table.line+i, got, want)
+				}
+			}
+		}
+	}
+}
+
+// sepRe matches the separator row under a table's header.
+var sepRe = regexp.MustCompile(`^\|(\s*:?-+:?\s*\|)+\s*$`)
+
+type table struct {
+	line int // of the first row, from 1
+	rows []string
+}
+
+// tables returns the tables of a markdown text outside fenced code blocks.
+func tables(text string) []table {
+	var out []table
+	fenced := false
+	for i, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "```") {
+			fenced = !fenced
+		}
+		if fenced || !strings.HasPrefix(line, "|") {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].line+len(out[n-1].rows) == i+1 {
+			out[n-1].rows = append(out[n-1].rows, line)
+		} else {
+			out = append(out, table{line: i + 1, rows: []string{line}})
+		}
+	}
+	return out
+}
+
+// cells counts the cells of a table row: its pipes that are not escaped,
+// less one (a pipe splits cells even inside a code span).
+func cells(row string) int {
+	return strings.Count(strings.TrimSpace(strings.ReplaceAll(row, `\|`, "")), "|") - 1
+}
+
+// TestTableHelpers: a table without its header rows and a row with a stray
+// pipe are told apart from good tables.
+func TestTableHelpers(t *testing.T) {
+	tests := []struct {
+		name, text string
+		rows, sep  bool // a table of at least two rows; its second row a separator
+		cellCounts []int
+	}{
+		{"good", "| a | b |\n|---|---|\n| `x\\|y` | z |\n", true, true, []int{2, 2, 2}},
+		{"no header", "text\n| `--rate-limit` | `0` | meaning |\n| `--rate-burst` | `0` | size |\n", true, false, []int{3, 3}},
+		{"stray pipe", "| a | b |\n|:--|--:|\n| `allow|deny` | z |\n", true, true, []int{2, 2, 3}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tables(tt.text)
+			if len(got) != 1 || (len(got[0].rows) >= 2) != tt.rows || sepRe.MatchString(got[0].rows[1]) != tt.sep {
+				t.Fatalf("tables = %+v", got)
+			}
+			for i, row := range got[0].rows {
+				if n := cells(row); n != tt.cellCounts[i] {
+					t.Errorf("row %d: %d cells, want %d", i, n, tt.cellCounts[i])
+				}
+			}
+		})
+	}
+}
+
 // TestReadmeIsShort: the top-level README stays an entry point.
 func TestReadmeIsShort(t *testing.T) {
 	n := strings.Count(read(t, filepath.Join(repoRoot, "README.md")), "\n")
