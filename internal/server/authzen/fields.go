@@ -1,14 +1,11 @@
 package authzen
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/pdp-project/pdp/internal/pdp"
+	"github.com/pdp-project/pdp/internal/strictjson"
 )
 
 // Field names in errors are the caller's: AuthZEN's, not the domain's that
@@ -39,94 +36,19 @@ func callerFields(err error) error {
 	return err
 }
 
-// checkUTF8 refuses a body that is not valid UTF-8, naming the field that
-// holds the first bad byte (encoding/json would silently replace it, and
-// the decision would be made for a different value).
-func checkUTF8(body []byte) error {
-	if utf8.Valid(body) {
-		return nil
+// checkStrict refuses what JSON parsers disagree on (a duplicate key, a
+// string that is not valid UTF-8, a number beyond a 64-bit float), naming
+// the field as the caller sent it: a gateway that reads the same body
+// otherwise than encoding/json (the first of two keys, say) would enforce a
+// decision made for another request.
+func checkStrict(body []byte) error {
+	err := strictjson.Check(body)
+	var e *strictjson.Error
+	if !errors.As(err, &e) {
+		return err
 	}
-	return invalidUTF8Field(body, firstInvalid(body))
-}
-
-func firstInvalid(b []byte) int {
-	for i := 0; i < len(b); {
-		r, n := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && n <= 1 {
-			return i
-		}
-		i += n
+	if e.Path == "" {
+		return pdp.InvalidField("request", e.Msg)
 	}
-	return len(b)
-}
-
-// jsonFrame is one open object or array while walking a body's tokens.
-type jsonFrame struct {
-	array   bool
-	index   int
-	key     string
-	wantKey bool
-}
-
-// invalidUTF8Field walks the tokens of body to the one that holds byte bad.
-func invalidUTF8Field(body []byte, bad int) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	var frames []jsonFrame
-	for {
-		start := dec.InputOffset()
-		tok, err := dec.Token()
-		if err != nil {
-			return pdp.InvalidField("request", "is not valid UTF-8")
-		}
-		top := len(frames) - 1
-		isKey := top >= 0 && !frames[top].array && frames[top].wantKey
-		if int64(bad) >= start && int64(bad) < dec.InputOffset() {
-			if isKey {
-				return pdp.InvalidField(jsonPath(frames[:top]), "has a key that is not valid UTF-8")
-			}
-			return pdp.InvalidField(jsonPath(frames), "is not valid UTF-8")
-		}
-		frames = step(frames, tok, isKey)
-	}
-}
-
-// step updates the open frames after tok.
-func step(frames []jsonFrame, tok json.Token, isKey bool) []jsonFrame {
-	top := len(frames) - 1
-	switch tok {
-	case json.Delim('{'):
-		return append(frames, jsonFrame{wantKey: true})
-	case json.Delim('['):
-		return append(frames, jsonFrame{array: true})
-	case json.Delim('}'), json.Delim(']'):
-		frames = frames[:top]
-	default:
-		if isKey {
-			frames[top].key, frames[top].wantKey = tok.(string), false
-			return frames
-		}
-	}
-	if top = len(frames) - 1; top >= 0 { // a value ended
-		frames[top].index++
-		frames[top].wantKey = !frames[top].array
-	}
-	return frames
-}
-
-func jsonPath(frames []jsonFrame) string {
-	var b strings.Builder
-	for _, f := range frames {
-		switch {
-		case f.array:
-			fmt.Fprintf(&b, "[%d]", f.index)
-		case b.Len() > 0:
-			b.WriteString("." + f.key)
-		default:
-			b.WriteString(f.key)
-		}
-	}
-	if b.Len() == 0 {
-		return "request"
-	}
-	return b.String()
+	return pdp.InvalidField(e.Path, e.Msg)
 }

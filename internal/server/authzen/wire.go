@@ -36,7 +36,7 @@ func decode(r *http.Request, limit int64, v any) error {
 	if err != nil {
 		return badBody(err, limit)
 	}
-	if err := checkUTF8(body); err != nil { // fields.go
+	if err := checkStrict(body); err != nil { // fields.go
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
