@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -89,8 +90,8 @@ type filterFlags struct {
 
 func (f *filterFlags) define(fs *flag.FlagSet) {
 	f.defineMatch(fs)
-	fs.StringVar(&f.since, "since", "", "from this `time` (RFC 3339) or this long ago (duration, e.g. 24h)")
-	fs.StringVar(&f.until, "until", "", "before this `time` (RFC 3339) or this long ago (duration)")
+	fs.StringVar(&f.since, "since", "", "from this `time`: RFC 3339, a UTC date (2026-12-03) or this long ago (24h, 7d)")
+	fs.StringVar(&f.until, "until", "", "before this `time`: RFC 3339, a UTC date (2026-12-03) or this long ago (24h, 7d)")
 	fs.IntVar(&f.limit, "limit", 100, "print at most `N` records")
 }
 
@@ -131,19 +132,35 @@ func (f *filterFlags) filter(now time.Time) (audit.Filter, error) {
 	return out, err
 }
 
-// parseWhen reads an RFC 3339 time or a duration back from now.
+// parseWhen reads an RFC 3339 time, a date (its midnight UTC) or a span
+// back from now: a duration (90m, 24h) or whole days (7d).
 func parseWhen(name, s string, now time.Time) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
+	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
 	}
-	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+	if d, ok := parseAgo(s); ok {
 		return now.Add(-d), nil
 	}
-	return time.Time{}, usagef("--%s %q: want an RFC 3339 time or a duration such as 24h", name, s)
+	return time.Time{}, usagef("--%s %q: want an RFC 3339 time, a date such as 2026-12-03 or a span such as 24h or 7d", name, s)
 }
+
+// parseAgo reads a span that is not negative: a Go duration or whole days.
+func parseAgo(s string) (time.Duration, bool) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		return time.Duration(n) * 24 * time.Hour, err == nil && n >= 0 && n <= maxDays
+	}
+	d, err := time.ParseDuration(s)
+	return d, err == nil && d >= 0
+}
+
+// maxDays bounds a span in days so that it fits a duration.
+const maxDays = 100 * 365
 
 func runAuditQuery(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet("audit query", e)
@@ -164,7 +181,7 @@ func runAuditQuery(ctx context.Context, e env, args []string) error {
 	}
 	defer tr.close()
 	out := newPrinter(e.stdout, tf.format)
-	token := ""
+	token, printed := "", 0
 	for left := ff.limit; left > 0; {
 		entries, next, err := tr.query(ctx, f, audit.Page{Size: min(left, audit.MaxPageSize), Token: token})
 		if err != nil {
@@ -175,10 +192,14 @@ func runAuditQuery(ctx context.Context, e env, args []string) error {
 				return err
 			}
 		}
+		printed += len(entries)
 		if left -= len(entries); next == "" {
 			break
 		}
 		token = next
+	}
+	if printed == 0 {
+		out.none(e.stderr)
 	}
 	return out.flush()
 }

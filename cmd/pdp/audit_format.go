@@ -32,9 +32,11 @@ func newPrinter(w io.Writer, format string) *printer {
 	return p
 }
 
+const tableHeader = "TIME\tDECISION ID\tSUBJECT\tACTION\tRESOURCE\tALLOW\tREASONS\tREVISION"
+
 var csvHeader = []string{"seq", "decision_id", "time", "caller", "subject_type", "subject_id", "resource_type",
 	"resource_id", "action", "allow", "reasons", "bundle_revision", "entrypoint", "cache_hit", "latency_us",
-	"error", "masked", "mask_error", "input", "obligations", "hash"}
+	"error", "masked", "mask_error", "input", "obligations", "hash", "trace_id"}
 
 func (p *printer) print(e audit.Entry) error {
 	switch p.format {
@@ -49,12 +51,27 @@ func (p *printer) print(e audit.Entry) error {
 	}
 	if !p.header {
 		p.header = true
-		fmt.Fprintln(p.tab, "TIME\tDECISION ID\tSUBJECT\tACTION\tRESOURCE\tALLOW\tREASONS\tREVISION")
+		fmt.Fprintln(p.tab, tableHeader)
 	}
 	_, err := fmt.Fprintf(p.tab, "%s\t%s\t%s:%s\t%s\t%s:%s\t%t\t%s\t%s\n", e.Time.UTC().Format("2006-01-02T15:04:05.000Z"),
 		e.DecisionID, e.SubjectType, e.SubjectID, e.Action, e.ResourceType, e.ResourceID, e.Allow,
 		strings.Join(e.Reasons, ","), e.BundleRevision)
 	return err
+}
+
+// none reports a result without records: the csv header, "0 records"
+// under the table's header, or, for JSON Lines (where a line is a record),
+// "0 records" on stderr.
+func (p *printer) none(stderr io.Writer) {
+	switch p.format {
+	case "csv":
+		_ = p.csv.Write(csvHeader)
+	case "table":
+		fmt.Fprintln(p.tab, tableHeader)
+		fmt.Fprintln(p.tab, "0 records")
+	default:
+		fmt.Fprintln(stderr, "0 records")
+	}
 }
 
 func (p *printer) flush() error {
@@ -90,6 +107,7 @@ type jsonRecord struct {
 	MaskError      bool           `json:"mask_error"`
 	PrevHash       string         `json:"prev_hash"`
 	Hash           string         `json:"hash"`
+	TraceID        string         `json:"trace_id"`
 }
 
 type typedID struct {
@@ -109,7 +127,7 @@ func toJSONRecord(e audit.Entry) jsonRecord {
 		Caller: e.Caller, Subject: typedID{e.SubjectType, e.SubjectID}, Resource: typedID{e.ResourceType, e.ResourceID},
 		Action: e.Action, Allow: e.Allow, Reasons: reasons, Obligations: e.Obligations, BundleRevision: e.BundleRevision,
 		Entrypoint: e.Entrypoint, CacheHit: e.CacheHit, LatencyUS: e.Latency.Microseconds(), Error: e.Error,
-		Input: e.Input, Masked: masked, MaskError: e.MaskError, PrevHash: e.PrevHash, Hash: e.Hash}
+		Input: e.Input, Masked: masked, MaskError: e.MaskError, PrevHash: e.PrevHash, Hash: e.Hash, TraceID: e.TraceID}
 }
 
 func (p *printer) printJSON(e audit.Entry) error {
@@ -127,7 +145,7 @@ func csvRow(e audit.Entry) []string {
 	return []string{strconv.FormatInt(e.Seq, 10), e.DecisionID, r.Time, e.Caller, e.SubjectType, e.SubjectID,
 		e.ResourceType, e.ResourceID, e.Action, strconv.FormatBool(e.Allow), j(r.Reasons), e.BundleRevision,
 		e.Entrypoint, strconv.FormatBool(e.CacheHit), strconv.FormatInt(r.LatencyUS, 10), e.Error, j(r.Masked),
-		strconv.FormatBool(e.MaskError), j(e.Input), j(e.Obligations), e.Hash}
+		strconv.FormatBool(e.MaskError), j(e.Input), j(e.Obligations), e.Hash, e.TraceID}
 }
 
 // printDetail prints one record field by field (show --format table).
@@ -138,10 +156,10 @@ func printDetail(w io.Writer, e audit.Entry) error {
 	_, err := fmt.Fprintf(w, "decision_id:     %s\nseq:             %d\ntime:            %s\ncaller:          %s\n"+
 		"subject:         %s:%s\nresource:        %s:%s\naction:          %s\nallow:           %t\nreasons:         %s\n"+
 		"obligations:     %s\nbundle_revision: %s\nentrypoint:      %s\ncache_hit:       %t\nlatency_us:      %d\n"+
-		"error:           %s\nmasked:          %s\nmask_error:      %t\nprev_hash:       %s\nhash:            %s\ninput:\n  %s\n",
+		"error:           %s\nmasked:          %s\nmask_error:      %t\ntrace_id:        %s\nprev_hash:       %s\nhash:            %s\ninput:\n  %s\n",
 		e.DecisionID, e.Seq, r.Time, e.Caller, e.SubjectType, e.SubjectID, e.ResourceType, e.ResourceID, e.Action,
 		e.Allow, strings.Join(r.Reasons, ", "), obligations, e.BundleRevision, e.Entrypoint, e.CacheHit,
-		r.LatencyUS, e.Error, strings.Join(r.Masked, ", "), e.MaskError, e.PrevHash, e.Hash, input)
+		r.LatencyUS, e.Error, strings.Join(r.Masked, ", "), e.MaskError, e.TraceID, e.PrevHash, e.Hash, input)
 	return err
 }
 

@@ -34,6 +34,7 @@ func cliTrail(t *testing.T) (string, []pdp.Record) {
 		recs[i].Time = cliBase.Add(time.Duration(i) * time.Hour)
 		recs[i].SubjectType, recs[i].SubjectID = []string{"user", "service"}[i%2], fmt.Sprintf("u%d", i%3)
 		recs[i].Allow, recs[i].Action = i%3 == 0, []string{"read", "write"}[i%2]
+		recs[i].TraceID = fmt.Sprintf("%032x", i+1)
 	}
 	if err := s.Append(context.Background(), recs); err != nil {
 		t.Fatal(err)
@@ -143,14 +144,19 @@ func TestParseWhen(t *testing.T) {
 		"":                     {},
 		"90m":                  now.Add(-90 * time.Minute),
 		"2026-01-01T00:00:00Z": time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		"2025-12-03":           time.Date(2025, 12, 3, 0, 0, 0, 0, time.UTC),
+		"7d":                   now.Add(-7 * 24 * time.Hour),
+		"0d":                   now,
 	}
 	for in, want := range cases {
 		if got, err := parseWhen("since", in, now); err != nil || !got.Equal(want) {
 			t.Errorf("parseWhen(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	if _, err := parseWhen("since", "-5m", now); err == nil {
-		t.Error("a negative duration: want an error")
+	for _, bad := range []string{"-5m", "-1d", "7x", "d", "1.5d", "2026-13-01", "999999999d"} {
+		if _, err := parseWhen("since", bad, now); err == nil {
+			t.Errorf("parseWhen(%q): want an error", bad)
+		}
 	}
 }
 
@@ -202,4 +208,48 @@ func csvIDs(t *testing.T, out string) []string {
 		ids = append(ids, r[col])
 	}
 	return ids
+}
+
+// TestAuditQueryEmpty: a query that selects nothing says so: the table's
+// header and "0 records", the csv header, or "0 records" on stderr beside
+// empty JSON Lines.
+func TestAuditQueryEmpty(t *testing.T) {
+	db, _ := cliTrail(t)
+	tests := []struct {
+		format, stdout, stderr string
+	}{
+		{"table", "TIME  DECISION ID  SUBJECT  ACTION  RESOURCE  ALLOW  REASONS  REVISION\n0 records\n", ""},
+		{"csv", strings.Join(csvHeader, ",") + "\n", ""},
+		{"json", "", "0 records\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.format, func(t *testing.T) {
+			out, errOut, code := runCLI("audit", "query", "--audit-db", db, "--caller", "nobody", "--format", tt.format)
+			if code != exitOK || out != tt.stdout || errOut != tt.stderr {
+				t.Errorf("exit %d\nstdout:\n%q, want %q\nstderr:\n%q, want %q", code, out, tt.stdout, errOut, tt.stderr)
+			}
+		})
+	}
+}
+
+// TestAuditTraceID: show, json and csv print each record's trace id.
+func TestAuditTraceID(t *testing.T) {
+	db, recs := cliTrail(t)
+	id, trace := recs[4].DecisionID, recs[4].TraceID
+	out, _, code := runCLI("audit", "show", "--audit-db", db, id)
+	if code != exitOK || !strings.Contains(out, "trace_id:        "+trace+"\n") {
+		t.Errorf("show: exit %d\n%s", code, out)
+	}
+	out, _, code = runCLI("audit", "show", "--audit-db", db, id, "--format", "json")
+	if code != exitOK || !strings.Contains(out, `"trace_id":"`+trace+`"`) {
+		t.Errorf("json: exit %d\n%s", code, out)
+	}
+	out, _, code = runCLI("audit", "show", "--audit-db", db, id, "--format", "csv")
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != exitOK || err != nil || len(rows) != 2 {
+		t.Fatalf("csv: exit %d, %v\n%s", code, err, out)
+	}
+	if col := slices.Index(rows[0], "trace_id"); col < 0 || rows[1][col] != trace {
+		t.Errorf("csv trace_id column: %v", rows)
+	}
 }
