@@ -3,6 +3,7 @@ package authoring
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -16,6 +17,7 @@ import (
 	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
 	"github.com/pdp-project/pdp/internal/pdp"
 	"github.com/pdp-project/pdp/internal/server"
+	"github.com/pdp-project/pdp/internal/strictjson"
 )
 
 // Case is one decision case: a CheckRequest (protojson field names) and the
@@ -51,6 +53,9 @@ func LoadCases(path string) ([]Case, error) {
 	}
 	cases := make([]Case, len(doc.Cases))
 	for i, node := range doc.Cases {
+		if line, err := duplicateKey(&node, ""); err != nil { // casekeys.go
+			return nil, fmt.Errorf("%s:%d: case %d: %w", path, line, i, err)
+		}
 		if err := decodeCase(&node, &cases[i]); err != nil {
 			return nil, fmt.Errorf("%s:%d: case %d: %w", path, node.Line, i, err)
 		}
@@ -104,8 +109,13 @@ func CaseFiles(root string) ([]string, error) {
 }
 
 // RequestFromJSON reads a CheckRequest in JSON (protojson names, as pdp
-// check reads it) and converts it as the server does.
+// check reads it) and converts it as the server does. A duplicate key, a
+// string that is not valid UTF-8 or a number beyond a 64-bit float is
+// refused naming its field (strictjson), as the AuthZEN endpoints do.
 func RequestFromJSON(data []byte) (pdp.Request, error) {
+	if err := strictJSON(data); err != nil {
+		return pdp.Request{}, err
+	}
 	in := &pdpv1.CheckRequest{}
 	if err := protojson.Unmarshal(data, in); err != nil {
 		return pdp.Request{}, fmt.Errorf("not a CheckRequest in JSON: %w", err)
@@ -115,6 +125,16 @@ func RequestFromJSON(data []byte) (pdp.Request, error) {
 		return pdp.Request{}, err
 	}
 	return req, nil
+}
+
+// strictJSON is strictjson.Check with its refusal as an InvalidArgument
+// error naming the field.
+func strictJSON(data []byte) error {
+	var e *strictjson.Error
+	if err := strictjson.Check(data); !errors.As(err, &e) {
+		return err
+	}
+	return pdp.InvalidField(e.Path, e.Msg)
 }
 
 // Query builds the query the server would evaluate for req at now: the
