@@ -7,6 +7,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/cover"
+	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/tester"
 )
 
@@ -24,27 +25,35 @@ type Outcome struct {
 	Duration time.Duration
 }
 
+// policySet is a policy set as OPA's tester loads it: every module, tests
+// included, and the data.
+type policySet struct {
+	modules map[string]*ast.Module
+	store   storage.Store
+}
+
 // regoTests runs the Rego unit tests of the policy set at root with OPA's
 // tester (the semantics of opa test), those whose name matches run when run
 // is not empty. With cov set, it records coverage of the policy files.
-func regoTests(ctx context.Context, root, run string, cov *cover.Cover) ([]Outcome, map[string]*ast.Module, error) {
+func regoTests(ctx context.Context, root, run string, cov *cover.Cover) ([]Outcome, policySet, error) {
 	modules, store, err := tester.Load([]string{root}, sourceFilter(root, true))
 	if err != nil {
-		return nil, nil, fmt.Errorf("load %s: %w", root, err)
+		return nil, policySet{}, fmt.Errorf("load %s: %w", root, err)
 	}
+	set := policySet{modules: modules, store: store}
 	runner := tester.NewRunner().SetStore(store).SetModules(modules).Filter(run)
 	if cov != nil {
 		runner = runner.SetCoverageQueryTracer(cov)
 	}
 	ch, err := runner.RunTests(ctx, nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("run Rego tests in %s: %w", root, err)
+		return nil, set, fmt.Errorf("run Rego tests in %s: %w", root, err)
 	}
 	var out []Outcome
 	for r := range ch {
 		out = append(out, outcome(root, r))
 	}
-	return out, modules, nil
+	return out, set, nil
 }
 
 func outcome(root string, r *tester.Result) Outcome {

@@ -59,49 +59,68 @@ func Test(ctx context.Context, root string, opts TestOptions) (SetResult, error)
 	if opts.Coverage {
 		cov = cover.New()
 	}
-	outcomes, modules, err := regoTests(ctx, root, opts.Run, cov)
+	outcomes, set, err := regoTests(ctx, root, opts.Run, cov)
 	if err != nil {
 		return SetResult{}, err
 	}
-	cases, err := runCases(ctx, root, re, opts.Now)
+	cases, queries, err := runCases(ctx, root, re, opts.Now)
 	if err != nil {
 		return SetResult{}, err
 	}
 	res := SetResult{Root: root, Outcomes: append(outcomes, cases...)}
 	if cov != nil {
-		res.Coverage = coverage(root, cov, modules)
+		if err := coverCases(ctx, set, queries, cov); err != nil {
+			return SetResult{}, err
+		}
+		res.Coverage = coverage(root, cov, set.modules)
 	}
 	res.Duration = time.Since(start)
 	return res, nil
 }
 
 // runCases evaluates every decision case under root through the PDP's
-// engine, with the bundle root as pdp serve would activate it.
-func runCases(ctx context.Context, root string, re *regexp.Regexp, now func() time.Time) ([]Outcome, error) {
+// engine, with the bundle root as pdp serve would activate it. It also
+// returns the queries it evaluated, their entrypoints resolved.
+func runCases(ctx context.Context, root string, re *regexp.Regexp, now func() time.Time) ([]Outcome, []pdp.Query, error) {
 	files, err := CaseFiles(root)
 	if err != nil || len(files) == 0 {
-		return nil, err
+		return nil, nil, err
 	}
 	eng, err := activate(ctx, root)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if now == nil {
 		now = time.Now
 	}
 	var out []Outcome
+	var queries []pdp.Query
 	for _, file := range files {
 		cases, err := LoadCases(file)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, c := range cases {
 			if name := rel(root, file) + "/" + c.Name; re == nil || re.MatchString(name) {
-				out = append(out, runCase(ctx, eng, root, c, now()))
+				o, q := runCase(ctx, eng, root, c, now())
+				out, queries = append(out, o), appendResolved(queries, eng, q)
 			}
 		}
 	}
-	return out, nil
+	return out, queries, nil
+}
+
+// appendResolved appends q with its entrypoint resolved as the engine
+// resolves it; a query that does not resolve (the case failed) is left out.
+func appendResolved(queries []pdp.Query, eng *engine.Engine, q *pdp.Query) []pdp.Query {
+	if q == nil {
+		return queries
+	}
+	if _, ep, err := eng.Target(q.Entrypoint); err == nil {
+		q.Entrypoint = ep
+		return append(queries, *q)
+	}
+	return queries
 }
 
 // activate loads the policy set at root into a fresh engine.
@@ -117,7 +136,9 @@ func activate(ctx context.Context, root string) (*engine.Engine, error) {
 	return eng, nil
 }
 
-func runCase(ctx context.Context, eng *engine.Engine, root string, c Case, now time.Time) Outcome {
+// runCase evaluates one case; it returns the query evaluated, nil when the
+// case's input is not a valid request.
+func runCase(ctx context.Context, eng *engine.Engine, root string, c Case, now time.Time) (Outcome, *pdp.Query) {
 	start := time.Now()
 	o := Outcome{Name: rel(root, c.File) + "/" + c.Name, Location: fmt.Sprintf("%s:%d", rel(root, c.File), c.Line)}
 	q, err := caseQuery(c, now)
@@ -131,5 +152,8 @@ func runCase(ctx context.Context, eng *engine.Engine, root string, c Case, now t
 		o.Messages = []string{err.Error()}
 	}
 	o.Pass, o.Duration = len(o.Messages) == 0, time.Since(start)
-	return o
+	if q.Input == nil {
+		return o, nil
+	}
+	return o, &q
 }

@@ -59,11 +59,11 @@ func TestTestSets(t *testing.T) {
 }
 
 func TestCoverageThreshold(t *testing.T) {
-	res, err := authoring.Test(context.Background(), "testdata/test/failing-case", authoring.TestOptions{Coverage: true})
+	res, err := authoring.Test(context.Background(), "testdata/test/partial-cover", authoring.TestOptions{Coverage: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// No Rego tests: nothing of the policy is covered by them.
+	// No Rego tests, and one case that reaches neither grant's head.
 	if res.Coverage == nil || res.Coverage.Percent >= 90 {
 		t.Fatalf("coverage = %+v", res.Coverage)
 	}
@@ -71,6 +71,32 @@ func TestCoverageThreshold(t *testing.T) {
 	authoring.WriteTestReport(&out, res, false, 90)
 	if !strings.Contains(out.String(), "is below the threshold 90.0%") {
 		t.Errorf("output:\n%s", out.String())
+	}
+}
+
+// TestCoverageCountsCases: the lines decision cases reach count as
+// covered, as those Rego tests reach do; a case filtered out by --run
+// does not count.
+func TestCoverageCountsCases(t *testing.T) {
+	tests := []struct {
+		root, run string
+		covered   int
+		percent   float64
+	}{
+		{"testdata/test/failing-case", "", 2, 100}, // no Rego tests: only the cases cover
+		{"testdata/test/failing-case", "nothing matches", 0, 0},
+		{"testdata/test/partial-cover", "", 2, 100 * 2.0 / 7}, // the default and the first condition of the owner grant
+	}
+	for _, tc := range tests {
+		t.Run(tc.root+" "+tc.run, func(t *testing.T) {
+			res, err := authoring.Test(context.Background(), tc.root, authoring.TestOptions{Coverage: true, Run: tc.run})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c := res.Coverage; c == nil || c.Covered != tc.covered || int(c.Percent) != int(tc.percent) {
+				t.Errorf("coverage = %+v, want %d lines covered (%.1f%%)", c, tc.covered, tc.percent)
+			}
+		})
 	}
 }
 
