@@ -51,9 +51,11 @@ func hasManifest(dir string) bool {
 	return err == nil
 }
 
-// sourceFilter leaves out, under root, decision-case files and nested
-// bundles; with tests false, also Rego test files (a loader filter: true
-// leaves the file out).
+// sourceFilter leaves out, under root, decision-case files, nested
+// bundles and JSON or YAML files other than data.json and data.yaml (such
+// as request files for pdp eval, which OPA's bundle reader ignores too);
+// with tests false, also Rego test files (a loader filter: true leaves the
+// file out).
 func sourceFilter(root string, tests bool) filter.LoaderFilter {
 	root = filepath.Clean(root)
 	return func(path string, info fs.FileInfo, _ int) bool {
@@ -62,8 +64,18 @@ func sourceFilter(root string, tests bool) filter.LoaderFilter {
 			return p != root && hasManifest(p)
 		}
 		name := info.Name()
-		return strings.HasSuffix(name, caseFileSuffix) || (!tests && strings.HasSuffix(name, testFileSuffix))
+		return strings.HasSuffix(name, caseFileSuffix) || strayData(name) || (!tests && strings.HasSuffix(name, testFileSuffix))
 	}
+}
+
+// strayData reports whether a file would be read as data by OPA's file
+// loader but not by its bundle reader: a JSON or YAML file not named data.
+func strayData(name string) bool {
+	switch filepath.Ext(name) {
+	case ".json", ".yaml", ".yml":
+		return !bundle.IsStructuredDoc(name)
+	}
+	return false
 }
 
 // LoadBundle reads the policy set at root as the bundle pdp serve would get

@@ -109,3 +109,20 @@ func TestRunFilter(t *testing.T) {
 		t.Fatalf("outcomes = %+v", res.Outcomes)
 	}
 }
+
+// TestStrayRequestFiles: request files (*.json other than data.json) beside
+// the policies are not data, for test and lint as for eval and bundle build.
+func TestStrayRequestFiles(t *testing.T) {
+	const root = "testdata/test/stray-json"
+	res, err := authoring.Test(context.Background(), root, authoring.TestOptions{Coverage: true})
+	if err != nil {
+		t.Fatalf("test: %v", err)
+	}
+	if len(res.Outcomes) != 2 || res.Failed() {
+		t.Errorf("outcomes = %+v", res.Outcomes)
+	}
+	findings, err := authoring.Lint(root)
+	if err != nil || len(findings) != 0 {
+		t.Errorf("lint: %v, %v", findings, err)
+	}
+}
