@@ -58,7 +58,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit database: %w", err)
 	}
-	s := &Store{pool: pool, log: opts.Logger, clock: opts.Clock, ins: unnestInsert}
+	s := &Store{pool: pool, log: opts.Logger, clock: opts.Clock, ins: copyInsert}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -24,7 +24,7 @@ func TestDropBeforeKeepsChainsVerifiable(t *testing.T) {
 	heads := map[string]audit.Chain{}
 	for _, id := range []string{"a", "b"} {
 		recs := recordsAt(50, day0.Add(time.Hour), 2*time.Hour+7*time.Minute) // 50 records over about 4.4 days
-		if id == "b" {                                                      // sealed in this order: a later seq with an earlier time
+		if id == "b" {                                                        // sealed in this order: a later seq with an earlier time
 			recs[22].Time = day0.AddDate(0, 0, 2).Add(-time.Second)
 		}
 		var entries []audit.Entry

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pdp-project/pdp/internal/audit"
 )
@@ -71,33 +72,67 @@ WHERE instances.head_seq < excluded.head_seq`, b.instance, b.maxSeq, b.maxHash)
 // and returns how many it inserted.
 type inserter func(ctx context.Context, tx pgx.Tx, b *batch) (int64, error)
 
-// unnestInsert sends each column as one array parameter: one statement,
-// whatever the batch size. Measured faster than COPY through a temporary
-// table (see the package's README).
-func unnestInsert(ctx context.Context, tx pgx.Tx, b *batch) (int64, error) {
-	tag, err := tx.Exec(ctx, unnestSQL(), b.arrays()...)
+// copyViaTemp COPYs into a temporary table, then inserts from it with
+// INSERT ... SELECT ... ON CONFLICT DO NOTHING: what copyInsert falls back
+// to when some rows are already stored.
+func copyViaTemp(ctx context.Context, tx pgx.Tx, b *batch) (int64, error) {
+	cols := shipColumns()
+	defs, names, values := make([]string, len(cols)), make([]string, len(cols)), make([]string, len(cols))
+	for i, c := range cols {
+		defs[i], names[i], values[i] = c.name+" "+c.wireType(), c.name, c.name
+		if c.typ != c.wireType() {
+			values[i] += "::" + c.typ
+		}
+	}
+	create := `CREATE TEMP TABLE IF NOT EXISTS ship_batch (` + strings.Join(defs, ", ") + `) ON COMMIT DELETE ROWS`
+	if _, err := tx.Exec(ctx, create); err != nil {
+		return 0, fmt.Errorf("temp table: %w", err)
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"ship_batch"}, names, pgx.CopyFromSlice(b.n, func(i int) ([]any, error) {
+		return b.row(i), nil
+	}))
+	if err != nil {
+		return 0, fmt.Errorf("copy decisions: %w", err)
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO decisions (`+strings.Join(names, ", ")+`) SELECT `+strings.Join(values, ", ")+
+		` FROM ship_batch ON CONFLICT DO NOTHING`)
 	if err != nil {
 		return 0, fmt.Errorf("insert decisions: %w", err)
 	}
 	return tag.RowsAffected(), nil
 }
 
-// unnestSQL is INSERT INTO decisions (...) SELECT ... FROM unnest($1::text[], ...)
-// ON CONFLICT DO NOTHING.
-func unnestSQL() string {
-	cols := shipColumns()
-	names, params, values := make([]string, len(cols)), make([]string, len(cols)), make([]string, len(cols))
-	for i, c := range cols {
-		names[i] = c.name
-		params[i] = fmt.Sprintf("$%d::%s[]", i+1, c.wireType())
-		values[i] = c.name
-		if c.typ != c.wireType() {
-			values[i] += "::" + c.typ
-		}
+// copyInsert COPYs straight into decisions under a savepoint and, when a
+// row is already there (a batch shipped again), rolls back to it and takes
+// copyViaTemp. Measured the fastest way, for the client and the server
+// (see the package's README and BenchmarkShip).
+func copyInsert(ctx context.Context, tx pgx.Tx, b *batch) (int64, error) {
+	names := make([]string, 0, 32)
+	for _, c := range shipColumns() {
+		names = append(names, c.name)
 	}
-	list := strings.Join(names, ", ")
-	return `INSERT INTO decisions (` + list + `) SELECT ` + strings.Join(values, ", ") +
-		` FROM unnest(` + strings.Join(params, ", ") + `) AS u(` + list + `) ON CONFLICT DO NOTHING`
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n, err := sp.CopyFrom(ctx, pgx.Identifier{"decisions"}, names, pgx.CopyFromSlice(b.n, func(i int) ([]any, error) {
+		return b.row(i), nil
+	}))
+	if err == nil {
+		return n, sp.Commit(ctx)
+	}
+	if rerr := sp.Rollback(ctx); rerr != nil {
+		return 0, rerr
+	}
+	if !isUniqueViolation(err) {
+		return 0, fmt.Errorf("copy decisions: %w", err)
+	}
+	return copyViaTemp(ctx, tx, b)
+}
+
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
 // checkDuplicates runs when some entries were already stored: they must
