@@ -152,9 +152,11 @@ func (l *linter) checkEntrypoint(eps []*ast.Rule) {
 	}
 	canDeny := false
 	for _, r := range eps {
-		if denying(r.Head.Value) {
-			canDeny = true
-			l.checkDenyReason(r)
+		for def := r; def != nil; def = def.Else { // decision := ... if {...} else := {"allow": false}
+			if denying(def.Head.Value) {
+				canDeny = true
+				l.checkDenyReason(def)
+			}
 		}
 	}
 	if !canDeny {

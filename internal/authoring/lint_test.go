@@ -1,6 +1,7 @@
 package authoring_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -102,6 +103,9 @@ func readLines(t *testing.T, path string) []string {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
 	}
 	return strings.Split(strings.TrimSpace(string(data)), "\n")
 }
