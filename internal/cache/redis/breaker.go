@@ -1,8 +1,11 @@
 package redis
 
 import (
+	"context"
 	"sync"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // breaker is a circuit breaker: closed until threshold consecutive failures,
@@ -55,4 +58,43 @@ func (b *breaker) open() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return !b.openUntil.IsZero()
+}
+
+// breakers holds one breaker per Redis Cluster master, so that a dead
+// master stops the calls for its own slots only and the other masters keep
+// answering theirs. With one server or Sentinel there is only the shared
+// one, which also covers a cluster whose slot map cannot be read.
+type breakers struct {
+	cluster *goredis.ClusterClient // nil: not a cluster
+	newB    func() *breaker
+	shared  *breaker
+
+	mu     sync.Mutex
+	byAddr map[string]*breaker
+}
+
+func newBreakers(client goredis.UniversalClient, newB func() *breaker) *breakers {
+	cluster, _ := client.(*goredis.ClusterClient)
+	return &breakers{cluster: cluster, newB: newB, shared: newB(), byAddr: map[string]*breaker{}}
+}
+
+// forKey is the breaker of the master serving key (from the client's slot
+// map, read over the network only until it is first loaded).
+func (bs *breakers) forKey(ctx context.Context, key string) *breaker {
+	if bs.cluster == nil {
+		return bs.shared
+	}
+	master, err := bs.cluster.MasterForKey(ctx, key)
+	if err != nil {
+		return bs.shared
+	}
+	addr := master.Options().Addr
+	bs.mu.Lock()
+	defer bs.mu.Unlock()
+	b, ok := bs.byAddr[addr]
+	if !ok {
+		b = bs.newB()
+		bs.byAddr[addr] = b
+	}
+	return b
 }

@@ -2,8 +2,10 @@ package redis_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -144,3 +146,55 @@ func median(d []time.Duration) time.Duration {
 }
 
 func key(i int) string { return fmt.Sprintf("%064x", i*2654435761) }
+
+// TestClusterBreakerIsPerMaster: the failures of a killed master open its
+// own breaker only; the other masters keep answering their slots.
+func TestClusterBreakerIsPerMaster(t *testing.T) {
+	c := redistest.StartCluster(t, 3)
+	redistest.AwaitDialProbes(t)
+	now := time.Unix(1000, 0) // a clock that stands still: an open breaker stays open
+	s := open(t, c.URL(), redis.Options{Prefix: "p:", Timeout: time.Second, Topology: clusterTopology,
+		FailureThreshold: 3, Cooldown: time.Minute, Clock: func() time.Time { return now }})
+	ctx := context.Background()
+	const keys = 90
+	for i := range keys {
+		if err := s.Set(ctx, key(i), pdp.Result{Allow: true}, time.Minute); err != nil {
+			t.Fatalf("Set %d: %v", i, err)
+		}
+	}
+	doomed := keysOf(t, c.Nodes[1].Addr(), "p:")
+	c.Nodes[1].Kill()
+	// The killed master's keys first: a single breaker would open here.
+	for _, k := range doomed {
+		_, _, _ = s.Get(ctx, k)
+	}
+	var hits, refused int
+	for i := range keys {
+		_, ok, err := s.Get(ctx, key(i))
+		switch {
+		case ok:
+			hits++
+		case errors.Is(err, redis.ErrOpen):
+			refused++
+		}
+	}
+	if hits != keys-len(doomed) || refused != len(doomed) {
+		t.Fatalf("%d hits and %d refused by a breaker; want %d hits (the survivors' entries) and %d refused (the killed master's)",
+			hits, refused, keys-len(doomed), len(doomed))
+	}
+}
+
+// keysOf lists the keys under prefix on the one node at addr, without it.
+func keysOf(t *testing.T, addr, prefix string) []string {
+	t.Helper()
+	cl := goredis.NewClient(&goredis.Options{Addr: addr, DisableIdentity: true})
+	defer cl.Close()
+	keys, err := cl.Keys(context.Background(), prefix+"*").Result()
+	if err != nil || len(keys) < 3 {
+		t.Fatalf("KEYS on %s: %v %v, want at least 3", addr, keys, err)
+	}
+	for i, k := range keys {
+		keys[i] = strings.TrimPrefix(k, prefix)
+	}
+	return keys
+}

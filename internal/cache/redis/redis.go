@@ -1,7 +1,9 @@
 // Package redis is the shared tier of the decision cache, on go-redis'
 // universal client (a single server, Redis Cluster or Sentinel, chosen by
-// the URL). Every call has a timeout, errors are the caller's misses, and a
-// circuit breaker stops calling Redis for a while after repeated failures.
+// the URL and Topology). Every call has a timeout, errors are the caller's
+// misses, and a circuit breaker stops calling a server for a while after
+// repeated failures: one breaker for a single server or Sentinel, one per
+// master in a Redis Cluster, so a dead master costs only its own slots.
 package redis
 
 import (
@@ -41,9 +43,9 @@ type Options struct {
 
 // Store is a cache tier in Redis. It is safe for concurrent use.
 type Store struct {
-	client  goredis.UniversalClient
-	opts    Options
-	breaker *breaker
+	client   goredis.UniversalClient
+	opts     Options
+	breakers *breakers
 }
 
 // Open parses a redis:// or rediss:// URL (see universalOptions) and
@@ -90,8 +92,8 @@ func (l printfLogger) Printf(ctx context.Context, format string, v ...any) {
 // NewWithClient returns a Store over an existing client, which Close closes.
 func NewWithClient(client goredis.UniversalClient, opts Options) *Store {
 	opts = withDefaults(opts)
-	return &Store{client: client, opts: opts,
-		breaker: newBreaker(opts.FailureThreshold, opts.Cooldown, opts.Clock)}
+	newB := func() *breaker { return newBreaker(opts.FailureThreshold, opts.Cooldown, opts.Clock) }
+	return &Store{client: client, opts: opts, breakers: newBreakers(client, newB)}
 }
 
 func withDefaults(o Options) Options {
@@ -116,9 +118,9 @@ func withDefaults(o Options) Options {
 // Get reads the result stored at key.
 func (s *Store) Get(ctx context.Context, key string) (pdp.Result, bool, error) {
 	var raw []byte
-	err := s.call(ctx, func(ctx context.Context) error {
+	err := s.call(ctx, s.opts.Prefix+key, func(ctx context.Context, key string) error {
 		var err error
-		raw, err = s.client.Get(ctx, s.opts.Prefix+key).Bytes()
+		raw, err = s.client.Get(ctx, key).Bytes()
 		if errors.Is(err, goredis.Nil) {
 			return nil
 		}
@@ -140,20 +142,26 @@ func (s *Store) Set(ctx context.Context, key string, res pdp.Result, ttl time.Du
 	if err != nil {
 		return fmt.Errorf("redis set: %w", err)
 	}
-	return s.call(ctx, func(ctx context.Context) error {
-		return s.client.Set(ctx, s.opts.Prefix+key, raw, ttl).Err()
+	return s.call(ctx, s.opts.Prefix+key, func(ctx context.Context, key string) error {
+		return s.client.Set(ctx, key, raw, ttl).Err()
 	})
 }
 
-// call runs one command under the breaker and the per-call timeout.
-func (s *Store) call(ctx context.Context, f func(context.Context) error) error {
-	if !s.breaker.allow() {
-		return ErrOpen
-	}
+// call runs one command on key under the per-call timeout and the breaker
+// of key's server (its master in a Redis Cluster); an empty key means the
+// shared breaker.
+func (s *Store) call(ctx context.Context, key string, f func(context.Context, string) error) error {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
-	err := f(ctx)
-	s.breaker.record(err == nil)
+	b := s.breakers.shared
+	if key != "" {
+		b = s.breakers.forKey(ctx, key)
+	}
+	if !b.allow() {
+		return ErrOpen
+	}
+	err := f(ctx, key)
+	b.record(err == nil)
 	if err != nil {
 		return fmt.Errorf("redis: %w", err)
 	}
@@ -162,7 +170,7 @@ func (s *Store) call(ctx context.Context, f func(context.Context) error) error {
 
 // Ping checks the connection, under the breaker like every call.
 func (s *Store) Ping(ctx context.Context) error {
-	return s.call(ctx, func(ctx context.Context) error { return s.client.Ping(ctx).Err() })
+	return s.call(ctx, "", func(ctx context.Context, _ string) error { return s.client.Ping(ctx).Err() })
 }
 
 // Close closes the client.
