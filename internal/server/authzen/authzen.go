@@ -46,6 +46,11 @@ type Options struct {
 	// of the gRPC port); a coded error refuses it (403, 429). Nil admits
 	// every request. The discovery document is never guarded.
 	Guard func(ctx context.Context, path, caller string) error
+	// Reasons reports whether caller may see the reasons of the decisions
+	// it asks for at path (the gRPC port's rule for explanations: the
+	// system policy asked with explain, --policy-authors by default). Nil:
+	// no caller sees them.
+	Reasons func(ctx context.Context, path, caller string) bool
 }
 
 // API is the set of AuthZEN handlers.
@@ -55,12 +60,13 @@ type API struct {
 	publicURL  string
 	caller     func(r *http.Request) string
 	guard      func(ctx context.Context, path, caller string) error
+	reasons    func(ctx context.Context, path, caller string) bool
 	candidates string
 }
 
 // New builds the AuthZEN handlers from opts.
 func New(opts Options) *API {
-	a := &API{dec: opts.Decider, log: opts.Logger, caller: opts.Caller, guard: opts.Guard,
+	a := &API{dec: opts.Decider, log: opts.Logger, caller: opts.Caller, guard: opts.Guard, reasons: opts.Reasons,
 		publicURL: strings.TrimSuffix(opts.PublicURL, "/"), candidates: opts.CandidatesPolicy}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)

@@ -41,12 +41,14 @@ func TestEvaluations(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, todoBundle, 4)
 			code, body, _ := f.post(t, PathEvaluations, tc.body)
+			ids := decisionIDs(t, body)
 			if got := jsonString(t, body); code != http.StatusOK || got != tc.want {
 				t.Fatalf("got %d %s\nwant 200 %s", code, got, tc.want)
 			}
 			if n := len(f.records()); n != tc.records {
 				t.Fatalf("%d audit records, want %d (one per decided item)", n, tc.records)
 			}
+			assertAudited(t, f, ids)
 		})
 	}
 }

@@ -53,13 +53,24 @@ func (a *API) evaluateOne(r *http.Request, e evaluation) (any, error) {
 	if err != nil {
 		return nil, callerFields(err)
 	}
-	return toResult(d), nil
+	return a.answers(r)(d), nil
 }
 
-func toResult(d pdp.Decision) result {
-	res := result{Decision: d.Allow}
+// answers returns how decisions are answered to the caller of r: with
+// their decision id, so that the caller can find the audit record, and
+// with their reasons when the caller may see them.
+func (a *API) answers(r *http.Request) func(pdp.Decision) result {
+	reasons := a.reasons != nil && a.reasons(r.Context(), r.URL.Path, a.caller(r))
+	return func(d pdp.Decision) result { return toResult(d, reasons) }
+}
+
+func toResult(d pdp.Decision, reasons bool) result {
+	res := result{Decision: d.Allow, Context: map[string]any{"decision_id": d.ID}}
 	if len(d.Obligations) > 0 {
-		res.Context = map[string]any{"obligations": d.Obligations}
+		res.Context["obligations"] = d.Obligations
+	}
+	if reasons && len(d.Reasons) > 0 {
+		res.Context["reasons"] = d.Reasons
 	}
 	return res
 }
@@ -158,6 +169,7 @@ func (a *API) executeAll(r *http.Request, items []item) (any, error) {
 			reqs = append(reqs, it.req)
 		}
 	}
+	answer := a.answers(r)
 	var ds []pdp.Decision
 	if len(reqs) > 0 {
 		var err error
@@ -171,7 +183,7 @@ func (a *API) executeAll(r *http.Request, items []item) (any, error) {
 			out.Evaluations[i] = failed(it.err)
 			continue
 		}
-		out.Evaluations[i], ds = toResult(ds[0]), ds[1:]
+		out.Evaluations[i], ds = answer(ds[0]), ds[1:]
 	}
 	return out, nil
 }
@@ -180,8 +192,9 @@ func (a *API) executeAll(r *http.Request, items []item) (any, error) {
 // decision is stop (an invalid item is a deny).
 func (a *API) untilFirst(r *http.Request, items []item, stop bool) (any, error) {
 	out := batchResult{Evaluations: []result{}}
+	answer := a.answers(r)
 	for _, it := range items {
-		res, err := a.decideItem(r, it)
+		res, err := a.decideItem(r, it, answer)
 		if err != nil {
 			return nil, err
 		}
@@ -193,7 +206,7 @@ func (a *API) untilFirst(r *http.Request, items []item, stop bool) (any, error) 
 	return out, nil
 }
 
-func (a *API) decideItem(r *http.Request, it item) (result, error) {
+func (a *API) decideItem(r *http.Request, it item, answer func(pdp.Decision) result) (result, error) {
 	if it.err != nil {
 		return failed(it.err), nil
 	}
@@ -201,7 +214,7 @@ func (a *API) decideItem(r *http.Request, it item) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	return toResult(d), nil
+	return answer(d), nil
 }
 
 func failed(err error) result {

@@ -30,6 +30,7 @@ func TestEvaluation(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			code, body, _ := f.post(t, PathEvaluation, tc.body)
+			decisionIDs(t, body)
 			if code != http.StatusOK || jsonString(t, body) != tc.want {
 				t.Fatalf("got %d %s, want 200 %s", code, jsonString(t, body), tc.want)
 			}

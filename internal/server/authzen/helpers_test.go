@@ -40,6 +40,12 @@ type fixture struct {
 
 func newFixture(t *testing.T, bundleDir string, maxBatch int) *fixture {
 	t.Helper()
+	return newFixtureWith(t, bundleDir, maxBatch, nil)
+}
+
+// newFixtureWith is newFixture with options changed by opts (nil: none).
+func newFixtureWith(t *testing.T, bundleDir string, maxBatch int, opts func(*Options)) *fixture {
+	t.Helper()
 	b, err := bundle.Load(bundleDir)
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +58,11 @@ func newFixture(t *testing.T, bundleDir string, maxBatch int) *fixture {
 	w := audit.NewWriter(mem, audit.WriterOptions{})
 	svc := decision.New(decision.Options{Evaluator: eng, Recorder: w, MaxBatch: maxBatch})
 	t.Cleanup(func() { _ = w.Close() }) // after the server is closed
-	api := New(Options{Decider: svc, PublicURL: "https://pdp.example:7071/"})
+	o := Options{Decider: svc, PublicURL: "https://pdp.example:7071/"}
+	if opts != nil {
+		opts(&o)
+	}
+	api := New(o)
 	return &fixture{srv: serve(t, api), mem: mem, eng: eng, bundle: b}
 }
 
@@ -82,6 +92,35 @@ const (
 	searchBundle = "../../../bundles/authzen-search"
 )
 
+// decisionIDs removes context.decision_id from the answer of an evaluation
+// or from every answer of a batch (and context when nothing else is left)
+// and returns them in order; a decided answer without one fails the test.
+// What remains is stable across runs.
+func decisionIDs(t *testing.T, body map[string]any) []string {
+	t.Helper()
+	answers := []any{body}
+	if list, ok := body["evaluations"].([]any); ok {
+		answers = list
+	}
+	var ids []string
+	for i, a := range answers {
+		m, _ := a.(map[string]any)
+		ctx, _ := m["context"].(map[string]any)
+		id, _ := ctx["decision_id"].(string)
+		if id == "" && ctx["error"] == nil {
+			t.Fatalf("answer %d %v has no context.decision_id", i, m)
+		}
+		if id != "" {
+			ids = append(ids, id)
+		}
+		delete(ctx, "decision_id")
+		if ctx != nil && len(ctx) == 0 {
+			delete(m, "context")
+		}
+	}
+	return ids
+}
+
 // post sends body to path and returns the status, the decoded JSON body and
 // the response headers.
 func (f *fixture) post(t *testing.T, path, body string, hdr ...string) (int, map[string]any, http.Header) {
@@ -90,6 +129,7 @@ func (f *fixture) post(t *testing.T, path, body string, hdr ...string) (int, map
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("Content-Type", "application/json")
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -30,8 +31,12 @@ type evaluation struct {
 }
 
 // decode reads a JSON object of at most limit bytes into v. Every failure
-// is InvalidArgument on field "request".
+// is InvalidArgument: on the Content-Type header, on the field that
+// strictjson refuses, else on field "request".
 func decode(r *http.Request, limit int64, v any) error {
+	if err := checkContentType(r.Header); err != nil {
+		return err
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
 	if err != nil {
 		return badBody(err, limit)
@@ -45,6 +50,21 @@ func decode(r *http.Request, limit int64, v any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return pdp.InvalidField("request", "holds more than one JSON value")
+	}
+	return nil
+}
+
+// checkContentType requires one Content-Type header naming
+// application/json (parameters such as charset allowed), as AuthZEN 1.0
+// does. A form or text/plain body, which a browser sends across sites
+// without asking, is never decided.
+func checkContentType(h http.Header) error {
+	values := h.Values("Content-Type")
+	if len(values) != 1 {
+		return pdp.InvalidField("Content-Type", fmt.Sprintf("is sent %d times; send it once, as application/json", len(values)))
+	}
+	if mt, _, err := mime.ParseMediaType(values[0]); err != nil || mt != "application/json" {
+		return pdp.InvalidField("Content-Type", fmt.Sprintf("is %q; an AuthZEN request is application/json", values[0]))
 	}
 	return nil
 }
