@@ -1,7 +1,6 @@
 package authoring
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,49 +38,41 @@ type Expect struct {
 	Obligations *map[string]any `yaml:"obligations"`
 }
 
-// LoadCases reads one decision-case file ({cases: [...]}).
+// LoadCases reads one decision-case file ({cases: [...]}). Mistakes are
+// reported together, every bad case of the file, each at its line and
+// under its field as written (file:line: case N: expect.allow: ...).
 func LoadCases(path string) ([]Case, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var doc struct {
-		Cases []yaml.Node `yaml:"cases"`
-	}
+	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	cases := make([]Case, len(doc.Cases))
-	for i, node := range doc.Cases {
-		if line, err := duplicateKey(&node, ""); err != nil { // casekeys.go
-			return nil, fmt.Errorf("%s:%d: case %d: %w", path, line, i, err)
+	nodes, ferr := caseNodes(&doc) // casecheck.go
+	if ferr != nil {
+		return nil, fmt.Errorf("%s:%d: %s: %s", path, ferr.line, ferr.field, ferr.issue)
+	}
+	cases := make([]Case, len(nodes))
+	var errs []error
+	for i, node := range nodes {
+		if line, err := duplicateKey(node, ""); err != nil { // casekeys.go
+			errs = append(errs, fmt.Errorf("%s:%d: case %d: %w", path, line, i, err))
+			continue
 		}
-		if err := decodeCase(&node, &cases[i]); err != nil {
-			return nil, fmt.Errorf("%s:%d: case %d: %w", path, node.Line, i, err)
+		for _, fe := range checkCase(node) {
+			errs = append(errs, fmt.Errorf("%s:%d: case %d: %s: %s", path, fe.line, i, fe.field, fe.issue))
+		}
+		if err := node.Decode(&cases[i]); err != nil && len(errs) == 0 {
+			errs = append(errs, fmt.Errorf("%s:%d: case %d: %w", path, node.Line, i, err))
 		}
 		cases[i].File, cases[i].Line = path, node.Line
 	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
 	return cases, nil
-}
-
-func decodeCase(node *yaml.Node, c *Case) error {
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	if err := enc.Encode(node); err != nil {
-		return err
-	}
-	dec := yaml.NewDecoder(&buf)
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil {
-		return err
-	}
-	switch {
-	case c.Name == "":
-		return fmt.Errorf("name is required")
-	case c.Expect.Allow == nil:
-		return fmt.Errorf("%q: expect.allow is required", c.Name)
-	}
-	return nil
 }
 
 // CaseFiles lists the decision-case files of the policy set at root, nested
