@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/pdp-project/pdp/internal/audit"
 )
 
@@ -206,10 +208,24 @@ func (b *batch) arrays() []any {
 		b.latency, b.errText, b.traceID, b.masked, b.maskError, b.nulText}
 }
 
-// row returns row i in the order of shipColumns.
-func (b *batch) row(i int) []any {
-	return []any{b.instance, b.seq[i], b.prevHash[i], b.hash[i], b.decisionID[i], b.at[i], b.nanos[i],
+// source gives the rows to COPY, one at a time in one reused slice (the
+// driver encodes each row before it asks for the next).
+func (b *batch) source() pgx.CopyFromSource {
+	row, next := make([]any, len(shipColumns())), 0
+	return pgx.CopyFromFunc(func() ([]any, error) {
+		if next == b.n {
+			return nil, nil
+		}
+		b.row(row, next)
+		next++
+		return row, nil
+	})
+}
+
+// row fills dst with row i in the order of shipColumns.
+func (b *batch) row(dst []any, i int) {
+	_ = append(dst[:0], b.instance, b.seq[i], b.prevHash[i], b.hash[i], b.decisionID[i], b.at[i], b.nanos[i],
 		b.caller[i], b.subjectType[i], b.subjectID[i], b.resourceType[i], b.resourceID[i], b.action[i], b.allow[i],
 		b.reasons[i], b.obligations[i], b.input[i], b.bundleRevision[i], b.bundleDigest[i], b.entrypoint[i], b.cacheHit[i],
-		b.latency[i], b.errText[i], b.traceID[i], b.masked[i], b.maskError[i], b.nulText[i]}
+		b.latency[i], b.errText[i], b.traceID[i], b.masked[i], b.maskError[i], b.nulText[i])
 }

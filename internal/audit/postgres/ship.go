@@ -88,9 +88,7 @@ func copyViaTemp(ctx context.Context, tx pgx.Tx, b *batch) (int64, error) {
 	if _, err := tx.Exec(ctx, create); err != nil {
 		return 0, fmt.Errorf("temp table: %w", err)
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"ship_batch"}, names, pgx.CopyFromSlice(b.n, func(i int) ([]any, error) {
-		return b.row(i), nil
-	}))
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"ship_batch"}, names, b.source())
 	if err != nil {
 		return 0, fmt.Errorf("copy decisions: %w", err)
 	}
@@ -115,9 +113,7 @@ func copyInsert(ctx context.Context, tx pgx.Tx, b *batch) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := sp.CopyFrom(ctx, pgx.Identifier{"decisions"}, names, pgx.CopyFromSlice(b.n, func(i int) ([]any, error) {
-		return b.row(i), nil
-	}))
+	n, err := sp.CopyFrom(ctx, pgx.Identifier{"decisions"}, names, b.source())
 	if err == nil {
 		return n, sp.Commit(ctx)
 	}
