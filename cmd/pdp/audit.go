@@ -3,9 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -28,16 +26,15 @@ const defaultAddr = "127.0.0.1:7070"
 
 // trailFlags choose the trail (a server or a database file) and the output.
 type trailFlags struct {
-	addr, db, format, publicKey string
-	timeout                     time.Duration
-	tls                         clientTLS
+	addr, db, format string
+	timeout          time.Duration
+	tls              clientTLS
 }
 
 func (t *trailFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&t.addr, "addr", "", "gRPC `address` of the PDP (the caller must be in its --auditors; default "+defaultAddr+")")
 	fs.StringVar(&t.db, "audit-db", "", "read the trail directly from this SQLite `file` instead of a server")
 	fs.StringVar(&t.format, "format", "table", "output `format`: table, json (JSON Lines) or csv")
-	fs.StringVar(&t.publicKey, "public-key", "", "trusted Ed25519 key `file` (PEM, public or private) checkpoints must be signed with (with --audit-db)")
 	fs.DurationVar(&t.timeout, "timeout", 30*time.Second, "deadline of each call to the server")
 	t.tls.define(fs)
 }
@@ -68,7 +65,7 @@ func (t *trailFlags) open(ctx context.Context) (trail, error) {
 	if _, err := os.Stat(t.db); err != nil {
 		return nil, usagef("--audit-db %q: %v", t.db, err)
 	}
-	return openLocalTrail(ctx, t.db, t.publicKey)
+	return openLocalTrail(ctx, t.db)
 }
 
 // parseNoArgs parses flags of a command that takes no positional argument.
@@ -229,34 +226,6 @@ func runAuditShow(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	return out.flush()
-}
-
-// errBroken is returned (exit 1) when verification finds a break.
-var errBroken = errors.New("audit trail verification failed")
-
-func runAuditVerify(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet("audit verify", e)
-	var tf trailFlags
-	tf.define(fs)
-	if err := parseNoArgs(fs, args); err != nil {
-		return err
-	}
-	tr, err := tf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer tr.close()
-	rep, err := tr.verify(ctx)
-	if err != nil {
-		return err
-	}
-	if err := printReport(e.stdout, tf.format, rep); err != nil {
-		return err
-	}
-	if rep.Break != nil {
-		return fmt.Errorf("%w: first failing %v", errBroken, rep.Break)
-	}
-	return nil
 }
 
 func runAuditTail(ctx context.Context, e env, args []string) error {

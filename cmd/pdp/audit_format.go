@@ -173,7 +173,11 @@ func printReport(w io.Writer, format string, rep audit.Report) error {
 			rep.Break, rep.Records, rep.Checkpoints)
 		return err
 	}
-	_, err := fmt.Fprintf(w, "OK: %d records (seq %d..%d), %d signed checkpoints\n",
-		rep.Records, rep.FirstSeq, rep.LastSeq, rep.Checkpoints)
+	verdict := "OK"
+	if rep.Records == 0 || rep.Checkpoints == 0 {
+		verdict = "NOTHING PROVEN"
+	}
+	_, err := fmt.Fprintf(w, "%s: %d records (seq %d..%d), %d signed checkpoints\n",
+		verdict, rep.Records, rep.FirstSeq, rep.LastSeq, rep.Checkpoints)
 	return err
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
+	"github.com/pdp-project/pdp/internal/app"
 	"github.com/pdp-project/pdp/internal/audit"
 	"github.com/pdp-project/pdp/internal/audit/sqlite"
 	"github.com/pdp-project/pdp/internal/server"
@@ -39,20 +42,12 @@ type localTrail struct {
 	pub    ed25519.PublicKey
 }
 
-func openLocalTrail(ctx context.Context, path, publicKey string) (*localTrail, error) {
-	t := &localTrail{export: audit.ExportPath(path)}
-	if publicKey != "" {
-		var err error
-		if t.pub, err = audit.LoadPublicKey(publicKey); err != nil {
-			return nil, usageError{err}
-		}
-	}
+func openLocalTrail(ctx context.Context, path string) (*localTrail, error) {
 	store, err := sqlite.Open(ctx, sqlite.Options{Path: path})
 	if err != nil {
 		return nil, err
 	}
-	t.store = store
-	return t, nil
+	return &localTrail{store: store, export: audit.ExportPath(path)}, nil
 }
 
 func (t *localTrail) query(ctx context.Context, f audit.Filter, p audit.Page) ([]audit.Entry, string, error) {
@@ -68,7 +63,34 @@ func (t *localTrail) verify(ctx context.Context) (audit.Report, error) {
 	if err != nil {
 		return audit.Report{}, err
 	}
+	if err := t.checkKeys(ctx, exported); err != nil {
+		return audit.Report{}, err
+	}
 	return audit.Verify(ctx, t.store, audit.VerifyOptions{Exported: exported, PublicKey: t.pub})
+}
+
+// checkKeys reports a checkpoint signed by a key other than the trusted
+// one (--public-key) by the fingerprints of both: the key given may simply
+// not be the trail's.
+func (t *localTrail) checkKeys(ctx context.Context, exported *audit.Checkpoint) error {
+	if t.pub == nil {
+		return nil
+	}
+	cps, err := t.store.Checkpoints(ctx)
+	if err != nil {
+		return err
+	}
+	if exported != nil {
+		cps = append(cps, *exported)
+	}
+	for _, cp := range cps {
+		pub, err := base64.StdEncoding.DecodeString(cp.PublicKey)
+		if err == nil && len(pub) == ed25519.PublicKeySize && !t.pub.Equal(ed25519.PublicKey(pub)) {
+			return fmt.Errorf("the %s checkpoint at seq %d is signed by another key (fingerprint %s, expected %s from --public-key): "+
+				"give the public key of the server that wrote this trail", cp.Kind, cp.Seq, app.KeyFingerprint(pub), app.KeyFingerprint(t.pub))
+		}
+	}
+	return nil
 }
 
 func (t *localTrail) tail(ctx context.Context, after int64, fn func(audit.Entry) error) error {

@@ -45,8 +45,12 @@ func (a *App) signingKey() (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
+	fp := KeyFingerprint(key.Public().(ed25519.PublicKey))
 	if created {
-		a.log.Warn("generated an audit checkpoint signing key; keep it, or pass --audit-signing-key", "path", path)
+		a.log.Warn("generated an audit checkpoint signing key; keep it, or pass --audit-signing-key; note its fingerprint apart from the data dir",
+			"path", path, "fingerprint", fp)
+	} else {
+		a.log.Info("audit checkpoint signing key", "path", path, "fingerprint", fp)
 	}
 	return key, nil
 }
