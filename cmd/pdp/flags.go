@@ -18,6 +18,7 @@ var synopses = map[string]string{
 	"test":           "pdp test [PATH...] [flags]",
 	"eval":           "pdp eval --bundle PATH --input FILE [--explain]",
 	"lint":           "pdp lint PATH... (policy directories or .rego files)",
+	"fmt":            "pdp fmt [-w] PATH... (policy directories or .rego files)",
 	"replay":         "pdp replay --bundle CANDIDATE [--addr ADDR | --audit-db PATH] [filters] [flags]",
 	"audit query":    "pdp audit query [--addr ADDR | --audit-db PATH] [filters] [flags]",
 	"audit show":     "pdp audit show [--addr ADDR | --audit-db PATH] [flags] DECISION_ID",

@@ -48,6 +48,7 @@ func commands() []command {
 		{"test", "run a policy set's Rego tests and decision cases", runTest},
 		{"eval", "evaluate one CheckRequest (JSON file) against a bundle, offline", runEval},
 		{"lint", "check policies for errors and for grants that are too broad", runLint},
+		{"fmt", "format Rego files as opa fmt does (-w rewrites them)", runFmt},
 		{"replay", "re-evaluate recorded decisions under a candidate bundle", runReplay},
 		{"bundle", "build, sign and inspect policy bundles (build|sign|inspect)", runBundle},
 		{"audit", "query, show, verify and follow the audit trail (query|show|verify|tail)", runAudit},

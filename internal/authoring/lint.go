@@ -205,7 +205,7 @@ func (l *linter) checkFormat() {
 			continue
 		}
 		line := firstDifferentLine(m.Raw, want)
-		l.add(&ast.Location{File: name, Row: line}, "opa-fmt", SeverityWarning, "not formatted as opa fmt would (run: opa fmt -w %s)", name)
+		l.add(&ast.Location{File: name, Row: line}, "opa-fmt", SeverityWarning, "not formatted as opa fmt would (run: pdp fmt -w %s)", name)
 	}
 }
 
