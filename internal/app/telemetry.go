@@ -128,7 +128,7 @@ func (a *App) mountMetrics(handlers map[string]http.Handler) (map[string]http.Ha
 	if err := m.Register(telemetry.BundleCollector(a.bundleRevisions)); err != nil {
 		return nil, fmt.Errorf("bundle metrics: %w", err)
 	}
-	if err := m.Register(telemetry.AuditStagedGauge(a.store.Staged)); err != nil {
+	if err := m.Register(telemetry.AuditBacklogCollector(a.auditBacklog)); err != nil {
 		return nil, fmt.Errorf("audit metrics: %w", err)
 	}
 	if handlers == nil {
@@ -201,4 +201,10 @@ func subjectKey(s pdp.Subject) string {
 		return s.ID
 	}
 	return s.Type + ":" + s.ID
+}
+
+// auditBacklog reads what waits in the audit journal, for the metrics.
+func (a *App) auditBacklog() telemetry.AuditBacklog {
+	b := a.store.Backlog()
+	return telemetry.AuditBacklog{Records: b.Records, Oldest: b.Oldest, Bytes: b.Bytes}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/pdp-project/pdp/internal/pdp"
@@ -110,9 +111,23 @@ func (s *Sealed) decodeCanon() error {
 	s.Record = pdp.Record{DecisionID: d.DecisionID, Time: at, Caller: d.Caller, SubjectType: d.SubjectType,
 		SubjectID: d.SubjectID, ResourceType: d.ResourceType, ResourceID: d.ResourceID, Action: d.Action,
 		Allow: d.Allow, BundleRevision: d.BundleRevision, BundleDigest: d.BundleDigest, Entrypoint: d.Entrypoint,
-		CacheHit: d.CacheHit, Latency: time.Duration(d.LatencyUS) * time.Microsecond, TraceID: d.TraceID,
+		CacheHit: d.CacheHit, Latency: latency(d.LatencyUS), TraceID: d.TraceID,
 		Error: d.Error, MaskError: d.MaskError}
 	return DecodeJSONMembers(&s.Record, s.Reasons, s.Obligations, s.Input, s.Masked)
+}
+
+// latency converts microseconds, as the document holds them, back to a
+// duration, saturating where a duration ends (the document's double has
+// rounded such values already, so they seal alike).
+func latency(us float64) time.Duration {
+	const limit = float64(math.MaxInt64 / int64(time.Microsecond))
+	switch {
+	case us >= limit:
+		return math.MaxInt64
+	case us <= -limit:
+		return math.MinInt64
+	}
+	return time.Duration(us) * time.Microsecond
 }
 
 // DecodeJSONMembers fills the JSON members of r from their text, as the
@@ -134,4 +149,15 @@ func DecodeJSONMembers(r *pdp.Record, reasons, obligations, input, masked []byte
 		r.Masked = nil
 	}
 	return nil
+}
+
+// Stored returns the entry as a store reads it back: decoded from the
+// canonical bytes (times in UTC, latency in whole microseconds, JSON
+// members as JSON decodes them).
+func (s Sealed) Stored() (Entry, error) {
+	d := Sealed{Canon: s.Canon}
+	if err := d.decodeCanon(); err != nil {
+		return Entry{}, fmt.Errorf("decision %q: %w", s.DecisionID, err)
+	}
+	return Entry{Seq: s.Seq, PrevHash: s.PrevHash, Hash: s.Hash, Record: d.Record}, nil
 }

@@ -1,22 +1,53 @@
 package telemetry
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // Names of the metrics read from other packages' state at scrape time.
 const (
 	CacheRequestsMetric  = "pdp_cache_requests_total"
 	BundleRevisionMetric = "pdp_bundle_revision_info"
-	AuditStagedMetric    = "pdp_audit_staged_records"
+	AuditBacklogMetric   = "pdp_audit_backlog_records"
+	AuditBacklogAge      = "pdp_audit_backlog_oldest_seconds"
+	AuditBacklogBytes    = "pdp_audit_backlog_bytes"
 	cacheRequestsHelp    = "Decision cache lookups by tier (local, remote, all, none) and outcome (hit, miss, error, shared, bypass)."
 	bundleRevisionHelp   = "1 for the active revision of each bundle."
-	auditStagedHelp      = "Audit records committed to the stage and not yet moved into the trail's indexed table (grows when the mover falls behind or fails)."
+	auditBacklogHelp     = "Audit records durable in the journal and not yet in the trail (grows when indexing or shipping falls behind or fails)."
+	auditBacklogAgeHelp  = "Age of the oldest audit record waiting in the journal (0 when none)."
+	auditBacklogByteHelp = "Bytes the audit journal holds on disk."
 )
 
-// AuditStagedGauge exports pdp_audit_staged_records from staged, read at
-// each scrape.
-func AuditStagedGauge(staged func() int64) prometheus.Collector {
-	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: AuditStagedMetric, Help: auditStagedHelp},
-		func() float64 { return float64(staged()) })
+// AuditBacklog is what waits in the audit journal.
+type AuditBacklog struct {
+	Records int
+	Oldest  time.Duration
+	Bytes   int64
+}
+
+// AuditBacklogCollector exports the pdp_audit_backlog_* gauges from
+// backlog, read at each scrape.
+func AuditBacklogCollector(backlog func() AuditBacklog) prometheus.Collector {
+	return &backlogCollector{backlog: backlog,
+		records: prometheus.NewDesc(AuditBacklogMetric, auditBacklogHelp, nil, nil),
+		age:     prometheus.NewDesc(AuditBacklogAge, auditBacklogAgeHelp, nil, nil),
+		bytes:   prometheus.NewDesc(AuditBacklogBytes, auditBacklogByteHelp, nil, nil)}
+}
+
+type backlogCollector struct {
+	backlog             func() AuditBacklog
+	records, age, bytes *prometheus.Desc
+}
+
+func (c *backlogCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.records; ch <- c.age; ch <- c.bytes }
+
+func (c *backlogCollector) Collect(ch chan<- prometheus.Metric) {
+	b := c.backlog()
+	ch <- prometheus.MustNewConstMetric(c.records, prometheus.GaugeValue, float64(b.Records))
+	ch <- prometheus.MustNewConstMetric(c.age, prometheus.GaugeValue, b.Oldest.Seconds())
+	ch <- prometheus.MustNewConstMetric(c.bytes, prometheus.GaugeValue, float64(b.Bytes))
 }
 
 // CacheCount is one series of pdp_cache_requests_total.

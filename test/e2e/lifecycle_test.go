@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -85,28 +87,62 @@ func waitFor(t *testing.T, d time.Duration, cond func() bool) {
 	}
 }
 
-// TestAuditStoreDown: when the audit insert fails, the caller gets
-// Unavailable, never an unrecorded decision, and /readyz says not ready
-// although the store still grants its write lock (as a full disk does);
-// when it recovers, Checks work.
+// TestAuditStoreDown: when the journal cannot take a record (its disk is
+// full), the caller gets Unavailable, never an unrecorded decision, and
+// /readyz says not ready; once space is freed, Checks work again.
 func TestAuditStoreDown(t *testing.T) {
-	p := startPDP(t, true)
-	db := p.auditDB(t)
-	if _, err := db.Exec(`CREATE TRIGGER stage.audit_down BEFORE INSERT ON decisions_pending BEGIN SELECT RAISE(ABORT, 'audit down'); END`); err != nil {
+	dir := smallDisk(t, 8<<20)
+	p := startPDP(t, true, "--data-dir", dir)
+	p.dataDir = dir
+	if _, err := p.client.Check(ctxT(t), validRequest()); err != nil {
 		t.Fatal(err)
 	}
+	filler := fillDisk(t, dir)
 	_, err := p.client.Check(ctxT(t), validRequest())
 	if status.Code(err) != codes.Unavailable {
-		t.Fatalf("Check with the audit store down: %v; want Unavailable", err)
+		t.Fatalf("Check with the disk full: %v; want Unavailable", err)
 	}
 	if p.readyz(t).Ready {
-		t.Error("/readyz is ready while every audit commit fails")
+		t.Error("/readyz is ready while the journal refuses every append")
 	}
-	if _, err := db.Exec(`DROP TRIGGER stage.audit_down`); err != nil {
+	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.client.Check(ctxT(t), validRequest()); err != nil {
-		t.Fatalf("Check after recovery: %v", err)
+	for range 50 {
+		if _, err := p.client.Check(ctxT(t), validRequest()); err != nil {
+			t.Fatalf("Check after space was freed: %v", err)
+		}
+	}
+	waitFor(t, 10*time.Second, func() bool { return p.readyz(t).Ready })
+}
+
+// smallDisk mounts a tmpfs of size bytes for the test (the tests run as
+// root, as CI does); it skips where mounting is not permitted.
+func smallDisk(t *testing.T, size int) string {
+	t.Helper()
+	dir := t.TempDir()
+	out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", size), "tmpfs", dir).CombinedOutput()
+	if err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v: %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", dir).Run() })
+	return dir
+}
+
+// fillDisk writes a file into dir until the disk is full.
+func fillDisk(t *testing.T, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "filler")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			return path
+		}
 	}
 }
 
@@ -128,7 +164,7 @@ func TestGracefulShutdown(t *testing.T) {
 	db := p.auditDB(t)
 	for _, id := range ids {
 		var n int
-		if err := db.QueryRow(`SELECT count(*) FROM main.decisions WHERE decision_id = ?`, id).Scan(&n); err != nil || n != 1 { // moved at shutdown
+		if err := db.QueryRow(`SELECT count(*) FROM decisions WHERE decision_id = ?`, id).Scan(&n); err != nil || n != 1 { // indexed at shutdown
 			t.Errorf("decision %s: %d rows (%v)", id, n, err)
 		}
 	}

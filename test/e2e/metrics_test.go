@@ -56,7 +56,7 @@ func TestMetricsAfterKnownChecks(t *testing.T) {
 		`pdp_decision_duration_seconds_count 5`, `pdp_audit_records_total 5`, `pdp_audit_write_errors_total 0`,
 		`pdp_cache_requests_total{outcome="hit",tier="local"} 3`, `pdp_cache_requests_total{outcome="miss",tier="all"} 2`,
 		`pdp_bundle_activations_total{outcome="success"} 1`, `revision="example-1"} 1`,
-		"\npdp_audit_staged_records ",
+		"\npdp_audit_backlog_records ", "\npdp_audit_backlog_oldest_seconds ", "\npdp_audit_backlog_bytes ",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("/metrics lacks %q", want)

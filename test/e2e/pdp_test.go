@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,28 +111,25 @@ func (p *pdpProc) stop(t *testing.T) error {
 	}
 }
 
+// auditDB opens the trail as an auditor's sqlite3 shell would, once the
+// running server has indexed everything its journal holds (records reach
+// the table within a second of their decision).
 func (p *pdpProc) auditDB(t *testing.T) *sql.DB {
 	t.Helper()
+	if p.cmd.ProcessState == nil {
+		waitFor(t, 10*time.Second, func() bool {
+			_, body := p.get("/metrics")
+			return strings.Contains(string(body), "\npdp_audit_backlog_records 0\n")
+		})
+	}
 	path := filepath.Join(p.dataDir, "audit.db")
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	db.SetMaxOpenConns(1) // the attachment and the view belong to one connection
-	if _, err := db.Exec(stagedView, path+"-stage"); err != nil {
-		t.Fatal(err)
-	}
 	return db
 }
-
-// stagedView shows, under the name decisions, the records of the trail
-// together with those the PDP committed to its stage and has not moved
-// into the trail yet (internal/audit/sqlite/stage.go): every recorded
-// decision, as soon as Check returned. A temp view shadows the table.
-const stagedView = `ATTACH DATABASE ? AS stage;
-CREATE TEMP VIEW decisions AS SELECT * FROM main.decisions UNION ALL
-  SELECT * FROM stage.decisions_pending WHERE seq > (SELECT COALESCE(MAX(seq), 0) FROM main.decisions)`
 
 // freeAddrs returns n distinct free loopback addresses: the listeners are
 // all open at once, so the kernel cannot hand out the same port twice.

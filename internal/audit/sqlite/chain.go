@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/pdp-project/pdp/internal/audit"
@@ -32,43 +33,51 @@ func (s *Store) loadHead(ctx context.Context) error {
 	return nil
 }
 
-// dueCheckpoint stages a count checkpoint within tx (a stage transaction)
-// when chain has moved CheckpointEvery records past the last one.
-func (s *Store) dueCheckpoint(ctx context.Context, tx *sql.Tx, chain audit.Chain) (*audit.Checkpoint, error) {
+// dueCheckpoint signs a count checkpoint of chain when it has moved
+// CheckpointEvery records past the last one. s.mu is held.
+func (s *Store) dueCheckpoint(chain audit.Chain) *audit.Checkpoint {
 	if s.opts.Signer == nil || s.opts.CheckpointEvery <= 0 || chain.Seq-s.lastCP < int64(s.opts.CheckpointEvery) {
-		return nil, nil
+		return nil
 	}
 	cp := s.opts.Signer.Checkpoint(chain.Seq, chain.Hash, audit.CheckpointCount, s.opts.Clock())
-	return &cp, insertCheckpoint(ctx, tx, "checkpoints_pending", cp)
+	return &cp
 }
 
-// insertCheckpoint inserts cp into table: checkpoints in the trail,
-// checkpoints_pending in the stage.
-func insertCheckpoint(ctx context.Context, tx *sql.Tx, table string, cp audit.Checkpoint) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (`+checkpointColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
-		cp.Seq, cp.Hash, cp.Time.UTC().Format(audit.TimeFormat), cp.Kind, cp.PublicKey, cp.Signature)
+// insertCheckpoint inserts cp into the trail unless it holds it already
+// (a journal replayed after a crash repeats what was indexed).
+func insertCheckpoint(ctx context.Context, tx *sql.Tx, cp audit.Checkpoint) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO checkpoints (`+checkpointColumns+`) SELECT ?, ?, ?, ?, ?, ?
+  WHERE NOT EXISTS (SELECT 1 FROM checkpoints WHERE seq = ? AND signature = ?)`,
+		cp.Seq, cp.Hash, cp.Time.UTC().Format(audit.TimeFormat), cp.Kind, cp.PublicKey, cp.Signature, cp.Seq, cp.Signature)
 	if err != nil {
 		return fmt.Errorf("insert checkpoint: %w", err)
 	}
 	return nil
 }
 
-// checkpointed records a committed checkpoint and exports it. s.mu is held.
+// checkpointed records a journaled checkpoint, queues it for the trail and
+// exports it. s.mu is held.
 func (s *Store) checkpointed(cp *audit.Checkpoint) error {
 	if cp == nil {
 		return nil
 	}
 	s.lastCP = max(s.lastCP, cp.Seq)
+	s.pending.cps = append(s.pending.cps, *cp)
 	if s.opts.ExportPath == "" {
 		return nil
 	}
 	return audit.WriteExport(s.opts.ExportPath, *cp)
 }
 
-// Checkpoint signs the head of the chain, stores the checkpoint and exports
+// Checkpoint signs the head of the chain, journals the checkpoint and
+// exports it; the indexer takes it into the trail with the records before
 // it. It writes nothing and returns false when the head already has a
-// checkpoint, unless kind is audit.CheckpointShutdown.
+// checkpoint, unless kind is audit.CheckpointShutdown. It never waits for
+// the trail.
 func (s *Store) Checkpoint(ctx context.Context, kind string) (audit.Checkpoint, bool, error) {
+	if s.journal == nil {
+		return audit.Checkpoint{}, false, errors.New("audit store opened read-only")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.opts.Signer == nil {
@@ -77,20 +86,20 @@ func (s *Store) Checkpoint(ctx context.Context, kind string) (audit.Checkpoint, 
 	if s.chain.Seq <= s.lastCP && kind != audit.CheckpointShutdown {
 		return audit.Checkpoint{}, false, nil
 	}
-	if err := s.flush(ctx); err != nil { // staged count checkpoints first: the table stays in seq order
-		return audit.Checkpoint{}, false, err
+	if s.closed {
+		return audit.Checkpoint{}, false, errors.New("audit store closed")
 	}
 	cp := s.opts.Signer.Checkpoint(s.chain.Seq, s.chain.Hash, kind, s.opts.Clock())
-	if err := s.writeTrail(ctx, func(tx *sql.Tx) error { return insertCheckpoint(ctx, tx, "checkpoints", cp) }); err != nil {
+	if err := s.journal.Append(uint64(cp.Seq), audit.CheckpointFrame(cp)); err != nil {
 		return cp, false, err
 	}
 	return cp, true, s.checkpointed(&cp)
 }
 
-// writeTrail runs fn in a transaction on the trail, between moves.
+// writeTrail runs fn in a transaction on the trail, between index passes.
 func (s *Store) writeTrail(ctx context.Context, fn func(*sql.Tx) error) error {
-	s.moveMu.Lock()
-	defer s.moveMu.Unlock()
+	s.indexMu.Lock()
+	defer s.indexMu.Unlock()
 	return inTx(ctx, s.db, fn)
 }
 
@@ -119,8 +128,6 @@ func inTx(ctx context.Context, db beginner, fn func(*sql.Tx) error) error {
 // and leaves a signed retention checkpoint at the cut so that the rest
 // still verifies. It returns how many records it removed.
 func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.opts.Signer == nil {
 		return 0, errors.New("audit retention: no signing key")
 	}
@@ -131,7 +138,7 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	err := s.db.QueryRowContext(ctx, `SELECT seq - 1 FROM decisions WHERE time >= ? ORDER BY seq LIMIT 1`,
 		cutoff.UTC().Format(audit.TimeFormat)).Scan(&cut)
 	if errors.Is(err, sql.ErrNoRows) {
-		cut, err = s.chain.Seq, nil
+		err = s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM decisions`).Scan(&cut)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("audit retention: %w", err)
@@ -151,7 +158,7 @@ func (s *Store) cutAt(ctx context.Context, cut int64) (int64, error) {
 	cp := s.opts.Signer.Checkpoint(cut, hash, audit.CheckpointRetention, s.opts.Clock())
 	var n int64
 	err = s.writeTrail(ctx, func(tx *sql.Tx) error {
-		if err := insertCheckpoint(ctx, tx, "checkpoints", cp); err != nil {
+		if err := insertCheckpoint(ctx, tx, cp); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM decisions WHERE seq <= ?`, cut)
@@ -165,14 +172,40 @@ func (s *Store) cutAt(ctx context.Context, cut int64) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("audit retention: %w", err)
 	}
-	return n, s.checkpointed(&cp)
+	return n, s.exported(cp)
 }
 
-// Checkpoints returns every checkpoint, oldest first.
+// exported records a checkpoint written straight into the trail and
+// exports it.
+func (s *Store) exported(cp audit.Checkpoint) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastCP = max(s.lastCP, cp.Seq)
+	if s.opts.ExportPath == "" {
+		return nil
+	}
+	return audit.WriteExport(s.opts.ExportPath, cp)
+}
+
+// Checkpoints returns every checkpoint, oldest first, journaled ones
+// included.
 func (s *Store) Checkpoints(ctx context.Context) ([]audit.Checkpoint, error) {
-	if err := s.flushPending(ctx); err != nil {
+	s.mu.Lock()
+	pending := slices.Clone(s.pending.cps)
+	s.mu.Unlock()
+	out, err := s.trailCheckpoints(ctx)
+	if err != nil {
 		return nil, err
 	}
+	for _, cp := range pending {
+		if !slices.ContainsFunc(out, func(c audit.Checkpoint) bool { return c.Seq == cp.Seq && c.Signature == cp.Signature }) {
+			out = append(out, cp)
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) trailCheckpoints(ctx context.Context) ([]audit.Checkpoint, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT `+checkpointColumns+` FROM checkpoints ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("read checkpoints: %w", err)
@@ -194,13 +227,10 @@ func (s *Store) Checkpoints(ctx context.Context) ([]audit.Checkpoint, error) {
 }
 
 // Entries calls fn for every record with seq > after, in ascending order,
-// reading in chunks so that memory stays flat.
+// journaled ones included, reading in chunks so that memory stays flat.
 func (s *Store) Entries(ctx context.Context, after int64, fn func(audit.Entry) error) error {
-	if err := s.flushPending(ctx); err != nil {
-		return err
-	}
 	for {
-		chunk, err := readAfter(ctx, s.read, after, entriesChunk)
+		chunk, err := s.After(ctx, after, entriesChunk)
 		if err != nil || len(chunk) == 0 {
 			return err
 		}
@@ -214,22 +244,3 @@ func (s *Store) Entries(ctx context.Context, after int64, fn func(audit.Entry) e
 }
 
 const entriesChunk = 500
-
-// After returns up to limit records with seq > after, oldest first (for
-// following the trail).
-func (s *Store) After(ctx context.Context, after int64, limit int) ([]audit.Entry, error) {
-	if err := s.flushPending(ctx); err != nil {
-		return nil, err
-	}
-	return readAfter(ctx, s.read, after, limit)
-}
-
-// Head returns the sequence number of the newest record (0 when none).
-func (s *Store) Head(ctx context.Context) (int64, error) {
-	if err := s.flushPending(ctx); err != nil {
-		return 0, err
-	}
-	var seq int64
-	err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM decisions`).Scan(&seq)
-	return seq, err
-}

@@ -1,8 +1,10 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pdp-project/pdp/internal/audit"
@@ -18,23 +20,67 @@ func (s *Store) Query(ctx context.Context, f audit.Filter, p audit.Page) ([]audi
 	if err != nil {
 		return nil, "", err
 	}
-	if err := s.flushPending(ctx); err != nil {
+	limit := p.Limit()
+	pending, err := s.pendingMatches(f, cur, limit+1) // before the trail: see After
+	if err != nil {
 		return nil, "", err
 	}
 	where, args := whereClause(f, cur)
-	limit := p.Limit()
-	q := `SELECT ` + columns + ` FROM decisions` + where + ` ORDER BY time DESC, seq DESC LIMIT ?`
+	q := `SELECT ` + s.cols + ` FROM decisions` + where + ` ORDER BY time DESC, seq DESC LIMIT ?`
 	rows, err := s.read.QueryContext(ctx, q, append(args, limit+1)...)
 	if err != nil {
 		return nil, "", fmt.Errorf("query decisions: %w", err)
 	}
 	out, err := collect(rows)
-	if err != nil || len(out) <= limit {
-		return out, "", err
+	if err != nil {
+		return nil, "", err
+	}
+	out = mergeNewestFirst(out, pending)
+	if len(out) <= limit {
+		return out, "", nil
 	}
 	out = out[:limit]
 	last := out[limit-1]
 	return out, audit.Cursor{Time: last.Time.UTC().Format(audit.TimeFormat), Seq: last.Seq}.Token(), nil
+}
+
+// pendingMatches returns the newest (up to limit) journaled entries that f
+// selects and that come after cur in newest-first order.
+func (s *Store) pendingMatches(f audit.Filter, cur audit.Cursor, limit int) ([]audit.Entry, error) {
+	s.mu.Lock()
+	var found []audit.Sealed
+	for _, p := range s.pending.recs {
+		if f.Matches(p.Entry) && (cur.Time == "" || !newer(p.Entry, cur)) {
+			found = append(found, p)
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(found, func(a, b audit.Sealed) int { return byNewest(a.Entry, b.Entry) })
+	return stored(found[:min(len(found), limit)])
+}
+
+// newer reports whether e comes at or before cur in newest-first order.
+func newer(e audit.Entry, cur audit.Cursor) bool {
+	t := e.Time.UTC().Format(audit.TimeFormat)
+	return t > cur.Time || t == cur.Time && e.Seq >= cur.Seq
+}
+
+func byNewest(a, b audit.Entry) int {
+	if c := b.Time.Compare(a.Time); c != 0 {
+		return c
+	}
+	return cmp.Compare(b.Seq, a.Seq)
+}
+
+// mergeNewestFirst merges two newest-first lists, dropping the entries
+// both hold (indexed between the two reads).
+func mergeNewestFirst(trail, pending []audit.Entry) []audit.Entry {
+	if len(pending) == 0 {
+		return trail
+	}
+	out := append(trail, pending...)
+	slices.SortFunc(out, byNewest)
+	return slices.CompactFunc(out, func(a, b audit.Entry) bool { return a.Seq == b.Seq })
 }
 
 // QuerySQL returns the statement and arguments Query runs for f (for

@@ -1,13 +1,10 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/pdp-project/pdp/internal/audit"
@@ -15,187 +12,26 @@ import (
 )
 
 const columns = `seq, prev_hash, hash, decision_id, time, caller, subject_type, subject_id, resource_type, resource_id,
-  action, allow, reasons, obligations, input, bundle_revision, entrypoint, cache_hit, latency_us, error, masked, mask_error, trace_id`
+  action, allow, reasons, obligations, input, bundle_revision, bundle_digest, entrypoint, cache_hit, latency_us, error, masked, mask_error, trace_id`
 
-const insertSQL = `INSERT INTO decisions_pending (` + columns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertSQL = `INSERT INTO decisions (` + columns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-const selectSQL = `SELECT ` + columns + ` FROM decisions WHERE decision_id = ?`
-
-const afterSQL = `SELECT ` + columns + ` FROM decisions WHERE seq > ? ORDER BY seq LIMIT ?`
-
-// Append seals recs into the hash chain and commits them to the stage in
-// one transaction, with a checkpoint when one is due; the mover takes them
-// into decisions later (see StagePath). Every record is encoded before the
-// transaction starts; one that cannot be fails the call with an error
-// wrapping audit.ErrInvalidRecord.
-func (s *Store) Append(ctx context.Context, recs []pdp.Record) error {
-	if len(recs) == 0 {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rows, chain, err := s.seal(recs)
-	if err != nil {
-		return err
-	}
-	if err := s.checkUnique(ctx, recs); err != nil {
-		return err
-	}
-	var cp *audit.Checkpoint
-	err = inTx(ctx, s.stage, func(tx *sql.Tx) error {
-		if err := insertRows(ctx, tx.StmtContext(ctx, s.insert), recs, rows); err != nil {
-			return err
-		}
-		cp, err = s.dueCheckpoint(ctx, tx, chain)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	for i, r := range recs {
-		s.unmovedIDs[r.DecisionID] = s.chain.Seq + 1 + int64(i)
-	}
-	s.chain = chain
-	s.staged(len(rows))
-	return s.checkpointed(cp)
-}
-
-func insertRows(ctx context.Context, stmt *sql.Stmt, recs []pdp.Record, rows [][]any) error {
-	for i, row := range rows {
-		if _, err := stmt.ExecContext(ctx, row...); err != nil {
-			return fmt.Errorf("insert decision %q: %w", recs[i].DecisionID, err)
-		}
-	}
-	return nil
-}
-
-// checkUnique refuses a decision id that the trail or the stage holds or
-// that recs repeat. The ids this process staged and has not seen moved are
-// in memory. Decision ids are UUIDv7, ordered by time, so ids above the
-// highest in the trail need no lookup (the mover is a second behind);
-// others are looked up. s.mu is held.
-func (s *Store) checkUnique(ctx context.Context, recs []pdp.Record) error {
-	s.forgetMoved()
-	ids := make([]string, len(recs))
-	for i, r := range recs {
-		ids[i] = r.DecisionID
-	}
-	slices.Sort(ids)
-	for i, id := range ids {
-		if _, staged := s.unmovedIDs[id]; staged || i > 0 && id == ids[i-1] {
-			return fmt.Errorf("decision %q: duplicate decision id", id)
-		}
-	}
-	if ids[0] > s.trailMaxID {
-		return nil
-	}
-	list, _ := json.Marshal(ids)
-	var dup string
-	err := s.duplicate.QueryRowContext(ctx, string(list)).Scan(&dup)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil
-	case err != nil:
-		return fmt.Errorf("check decision ids: %w", err)
-	}
-	return fmt.Errorf("decision %q: duplicate decision id", dup)
-}
-
-// forgetMoved drops from unmovedIDs what the mover has moved since the
-// last call, raising trailMaxID by it. s.mu is held.
-func (s *Store) forgetMoved() {
-	head := s.moved.Load()
-	if head <= s.forgotten {
-		return
-	}
-	for id, seq := range s.unmovedIDs {
-		if seq <= head {
-			s.trailMaxID = max(s.trailMaxID, id)
-			delete(s.unmovedIDs, id)
-		}
-	}
-	s.forgotten = head
-}
-
-// seal assigns sequence numbers and hashes after the current head and
-// encodes the rows; the head moves only once the transaction commits.
-func (s *Store) seal(recs []pdp.Record) ([][]any, audit.Chain, error) {
-	rows := make([][]any, len(recs))
-	chain := s.chain
-	for i, r := range recs {
-		if r.DecisionID == "" {
-			return nil, chain, fmt.Errorf("%w: empty decision id", audit.ErrInvalidRecord)
-		}
-		var e audit.Entry
-		var err error
-		if e, chain, err = chain.Next(r); err != nil {
-			return nil, s.chain, err
-		}
-		if rows[i], err = encode(e, &s.scratch); err != nil {
-			return nil, s.chain, fmt.Errorf("%w: decision %q: %v", audit.ErrInvalidRecord, r.DecisionID, err)
-		}
-	}
-	return rows, chain, nil
-}
-
-// encode returns the insert arguments of e, in the order of columns.
-func encode(e audit.Entry, scratch *[]byte) ([]any, error) {
-	r := e.Record
-	reasons, err := jsonText(scratch, r.Reasons, "[]")
-	if err != nil {
-		return nil, fmt.Errorf("reasons: %w", err)
-	}
-	obligations, err := jsonText(scratch, r.Obligations, "{}")
-	if err != nil {
-		return nil, fmt.Errorf("obligations: %w", err)
-	}
-	input, err := jsonText(scratch, r.Input, "{}")
-	if err != nil {
-		return nil, fmt.Errorf("input: %w", err)
-	}
-	masked, _ := jsonText(scratch, r.Masked, "[]")
-	return []any{e.Seq, e.PrevHash, e.Hash, r.DecisionID, r.Time.UTC().Format(audit.TimeFormat), r.Caller,
-		r.SubjectType, r.SubjectID, r.ResourceType, r.ResourceID, r.Action, r.Allow, reasons, obligations, input,
-		r.BundleRevision, r.Entrypoint, r.CacheHit, r.Latency.Microseconds(), r.Error, masked, r.MaskError, r.TraceID}, nil
-}
-
-// jsonText encodes v without HTML escaping (auditors read these columns as
-// text); a nil value becomes empty. The text is built in *scratch, which
-// keeps its capacity for the next call.
-func jsonText[T any](scratch *[]byte, v T, empty string) (string, error) {
-	out, ok := appendJSON((*scratch)[:0], any(v)) // jsontext.go
-	*scratch = out[:0]
-	if ok {
-		if string(out) == "null" {
-			return empty, nil
-		}
-		return string(out), nil
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return "", err
-	}
-	out = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-	if string(out) == "null" {
-		return empty, nil
-	}
-	return string(out), nil
-}
-
-// Get returns the record of decisionID, read through the read pool.
+// Get returns the record of decisionID.
 func (s *Store) Get(ctx context.Context, decisionID string) (pdp.Record, error) {
 	e, err := s.GetEntry(ctx, decisionID)
 	return e.Record, err
 }
 
-// GetEntry returns the record of decisionID with its place in the chain.
+// GetEntry returns the record of decisionID with its place in the chain,
+// from the journal when the trail does not hold it yet.
 func (s *Store) GetEntry(ctx context.Context, decisionID string) (audit.Entry, error) {
-	if err := s.flushPending(ctx); err != nil {
-		return audit.Entry{}, err
+	s.mu.Lock()
+	p, ok := s.pending.get(decisionID)
+	s.mu.Unlock()
+	if ok {
+		return p.Stored()
 	}
-	e, err := scan(s.read.QueryRowContext(ctx, selectSQL, decisionID))
+	e, err := scan(s.read.QueryRowContext(ctx, `SELECT `+s.cols+` FROM decisions WHERE decision_id = ?`, decisionID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return audit.Entry{}, fmt.Errorf("decision %q: %w", decisionID, audit.ErrNotFound)
 	}
@@ -215,33 +51,15 @@ func scan(row scanner) (audit.Entry, error) {
 	var latencyUS int64
 	err := row.Scan(&e.Seq, &e.PrevHash, &e.Hash, &r.DecisionID, &at, &r.Caller, &r.SubjectType, &r.SubjectID,
 		&r.ResourceType, &r.ResourceID, &r.Action, &r.Allow, &reasons, &obligations, &input,
-		&r.BundleRevision, &r.Entrypoint, &r.CacheHit, &latencyUS, &r.Error, &masked, &r.MaskError, &r.TraceID)
+		&r.BundleRevision, &r.BundleDigest, &r.Entrypoint, &r.CacheHit, &latencyUS, &r.Error, &masked, &r.MaskError, &r.TraceID)
 	if err != nil {
 		return e, err
 	}
 	r.Latency = time.Duration(latencyUS) * time.Microsecond
-	return e, decode(r, at, reasons, obligations, input, masked)
-}
-
-func decode(r *pdp.Record, at, reasons, obligations, input, masked string) error {
-	var err error
 	if r.Time, err = time.Parse(time.RFC3339Nano, at); err != nil {
-		return fmt.Errorf("time: %w", err)
+		return e, fmt.Errorf("time: %w", err)
 	}
-	r.Reasons, r.Obligations, r.Input = []string{}, map[string]any{}, map[string]any{}
-	for _, f := range []struct {
-		name, text string
-		dst        any
-	}{{"reasons", reasons, &r.Reasons}, {"obligations", obligations, &r.Obligations},
-		{"input", input, &r.Input}, {"masked", masked, &r.Masked}} {
-		if err := json.Unmarshal([]byte(f.text), f.dst); err != nil {
-			return fmt.Errorf("%s: %w", f.name, err)
-		}
-	}
-	if len(r.Masked) == 0 {
-		r.Masked = nil
-	}
-	return nil
+	return e, audit.DecodeJSONMembers(r, []byte(reasons), []byte(obligations), []byte(input), []byte(masked))
 }
 
 // queryer is a *sql.DB or *sql.Tx.
@@ -249,10 +67,10 @@ type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// readAfter returns up to limit entries (all when limit < 0) with seq >
-// after, in ascending order.
-func readAfter(ctx context.Context, q queryer, after int64, limit int) ([]audit.Entry, error) {
-	rows, err := q.QueryContext(ctx, afterSQL, after, limit)
+// readAfter returns up to limit entries of the trail's table (all when
+// limit < 0) with seq > after, in ascending order.
+func readAfter(ctx context.Context, q queryer, cols string, after int64, limit int) ([]audit.Entry, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+cols+` FROM decisions WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read decisions: %w", err)
 	}
@@ -270,4 +88,67 @@ func collect(rows *sql.Rows) ([]audit.Entry, error) {
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// After returns up to limit records with seq > after, oldest first (for
+// following the trail), journaled ones included.
+func (s *Store) After(ctx context.Context, after int64, limit int) ([]audit.Entry, error) {
+	pending, err := s.pendingAfter(after, limit)
+	if err != nil {
+		return nil, err
+	}
+	out, err := readAfter(ctx, s.read, s.cols, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > 0 {
+		after = out[len(out)-1].Seq
+	}
+	for _, e := range pending {
+		if e.Seq > after && len(out) < limit {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// pendingAfter returns up to limit journaled entries with seq > after.
+func (s *Store) pendingAfter(after int64, limit int) ([]audit.Entry, error) {
+	s.mu.Lock()
+	var found []audit.Sealed
+	for _, p := range s.pending.recs {
+		if p.Seq > after && len(found) < limit {
+			found = append(found, p)
+		}
+	}
+	s.mu.Unlock()
+	return stored(found)
+}
+
+// stored decodes journaled records as the trail returns them.
+func stored(recs []audit.Sealed) ([]audit.Entry, error) {
+	out := make([]audit.Entry, len(recs))
+	for i, r := range recs {
+		var err error
+		if out[i], err = r.Stored(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Head returns the sequence number of the newest record (0 when none).
+func (s *Store) Head(ctx context.Context) (int64, error) {
+	s.mu.Lock()
+	n := len(s.pending.recs)
+	head := int64(0)
+	if n > 0 {
+		head = s.pending.recs[n-1].Seq
+	}
+	s.mu.Unlock()
+	if head > 0 {
+		return head, nil
+	}
+	err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM decisions`).Scan(&head)
+	return head, err
 }

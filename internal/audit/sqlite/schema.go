@@ -9,8 +9,9 @@ import (
 // SchemaVersion is the PRAGMA user_version this package writes and reads:
 // 1 is the spine's table, 2 adds the hash chain, masking columns,
 // checkpoints and the query indexes, 3 the trace id (schema_v3.go), 4 one
-// subject index instead of two (schema_v4.go).
-const SchemaVersion = 4
+// subject index instead of two (schema_v4.go), 5 the bundle digest
+// (schema_v5.go).
+const SchemaVersion = 5
 
 // Schema is the database layout, one row per decision, meant to be read by
 // auditors with the sqlite3 shell (".schema decisions" prints it, comments
@@ -50,6 +51,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		migrateV2,           // schema_v2.go
 		addTraceColumn,      // schema_v3.go
 		mergeSubjectIndexes, // schema_v4.go
+		addBundleDigest,     // schema_v5.go
 	}
 	for i, apply := range steps {
 		if err := upgrade(ctx, db, i+1, apply); err != nil {

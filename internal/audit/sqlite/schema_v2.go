@@ -50,7 +50,7 @@ func migrateV2(ctx context.Context, tx *sql.Tx) error {
 
 // sealExisting computes the chain over the rows a version 1 database holds.
 func sealExisting(ctx context.Context, tx *sql.Tx) error {
-	entries, err := readAfter(ctx, tx, 0, -1)
+	entries, err := readAfter(ctx, tx, columnsBeforeV5, 0, -1)
 	if err != nil {
 		return err
 	}

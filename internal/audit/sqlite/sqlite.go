@@ -1,8 +1,12 @@
-// Package sqlite is the embedded default audit.Store: the trail, one SQLite
-// file in WAL mode read through a read-only pool, and beside it the stage,
-// where group commits make records durable before a background mover takes
-// them into the trail's indexed table (StagePath, pending.go). It uses the
-// pure-Go driver modernc.org/sqlite, so the binary needs no C toolchain.
+// Package sqlite is the embedded default audit.Store. A group commit seals
+// its records into the hash chain and appends them to the journal beside
+// the database (JournalDir): that append is the record's durability point.
+// An indexer then inserts the journaled records into the trail, one SQLite
+// file in WAL mode with an indexed table that auditors read with any
+// SQLite client, in large transactions that never hold up a commit; the
+// journal keeps only what the trail does not hold yet. Reads through the
+// Store see journaled records at once. It uses the pure-Go driver
+// modernc.org/sqlite, so the binary needs no C toolchain.
 package sqlite
 
 import (
@@ -16,12 +20,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/pdp-project/pdp/internal/audit"
+	"github.com/pdp-project/pdp/internal/audit/journal"
 )
 
 // busyTimeoutMS bounds how long a statement waits for a lock held by
@@ -31,13 +35,17 @@ const busyTimeoutMS = 5000
 // readConns is the size of the read pool.
 const readConns = 4
 
-// moverCacheKiB is the page cache of the mover's connection (SQLite's
-// default is 2 MiB).
-const moverCacheKiB = 64 << 10
+// indexerCacheKiB is the page cache of the trail's writer connection
+// (SQLite's default is 2 MiB): an index pass touches one leaf of every
+// index per subject and resource it inserts.
+const indexerCacheKiB = 64 << 10
 
 // walCheckpointPages is the WAL size, in pages, that triggers a checkpoint
 // (SQLite's default is 1000).
 const walCheckpointPages = 8000
+
+// JournalDir is the directory of the journal of the trail at path.
+func JournalDir(path string) string { return path + ".journal" }
 
 // Options configure Open.
 type Options struct {
@@ -45,12 +53,13 @@ type Options struct {
 	// and a new file is created 0o600.
 	Path string
 	// Sync is "normal" (the default: durable across process crashes) or
-	// "full" (also across power loss, at the cost of an fsync per commit).
+	// "full" (also across power loss, at the cost of an fdatasync per
+	// commit).
 	Sync string
 	// Signer signs checkpoints; nil writes none (Checkpoint and Prune then
 	// fail).
 	Signer *audit.Signer
-	// CheckpointEvery writes a checkpoint in the transaction that takes the
+	// CheckpointEvery writes a checkpoint in the commit that takes the
 	// chain N or more records past the last one; 0: none by count.
 	CheckpointEvery int
 	// ExportPath receives a copy of every new checkpoint ("" exports none);
@@ -58,47 +67,47 @@ type Options struct {
 	ExportPath string
 	// Clock stamps checkpoints; nil is time.Now.
 	Clock func() time.Time
-	// Logger receives failures of the background move into decisions;
-	// nil discards them (reads still return them).
+	// Logger receives failures of the background indexer; nil discards
+	// them.
 	Logger *slog.Logger
+	// IndexEvery is how often the indexer takes journaled records into the
+	// trail (default DefaultIndexEvery); it also runs as soon as
+	// IndexAt records wait.
+	IndexEvery time.Duration
+	// JournalSegmentSize is the size past which a journal segment is
+	// closed; 0 is journal.DefaultSegmentSize.
+	JournalSegmentSize int64
 }
 
-// Store is an audit.Store backed by a SQLite file and its stage
-// (StagePath).
+// Store is an audit.Store backed by a journal and a SQLite trail.
 type Store struct {
-	db        *sql.DB   // the trail's writer: migrations, checkpoints, retention
-	read      *sql.DB   // the trail's readers; never write
-	stage     *sql.DB   // the stage's single writer: every group commit
-	movers    *sql.DB   // the pool behind mover
-	mover     *sql.Conn // moves staged rows into the trail (pending.go)
-	insert    *sql.Stmt // into the stage
-	duplicate *sql.Stmt // duplicateSQL, on the readers
-	opts      Options
+	db      *sql.DB   // the trail's writer: migrations, the indexer, checkpoints, retention
+	read    *sql.DB   // the trail's readers; never write
+	insert  *sql.Stmt // insertSQL on db
+	dupe    *sql.Stmt // duplicateSQL on read
+	journal *journal.Journal
+	opts    Options
+	cols    string // the columns reads select (columns, or a read-only view of an older schema)
 
 	mu      sync.Mutex  // serialises commits; guards the fields below
-	chain   audit.Chain // head of the hash chain as committed
+	chain   audit.Chain // head of the hash chain as journaled
 	lastCP  int64       // seq of the newest checkpoint
-	scratch []byte      // encode's buffer
-	// Decision ids staged and not seen moved, with their seq; the highest
-	// id in the trail; the moved seq up to which unmovedIDs is pruned.
-	unmovedIDs map[string]int64
-	trailMaxID string
-	forgotten  int64
+	frame   []byte      // scratch for journal payloads
+	pending pendingSet  // journaled and not yet in the trail (index.go)
+	closed  bool        // no more appends
 
-	moveMu sync.Mutex   // serialises writes to the trail
-	moved  atomic.Int64 // highest seq this process moved into the trail; written under moveMu
-
-	unmoved   atomic.Int64  // rows this process staged that may not be moved yet
-	moveNow   chan struct{} // wakes the mover
-	stopMover chan struct{}
-	moverDone chan struct{}
+	indexMu   sync.Mutex // serialises writes to the trail
+	indexNow  chan struct{}
+	stopIndex chan struct{}
+	indexDone chan struct{}
 	closeOnce sync.Once
 }
 
 var _ audit.Store = (*Store)(nil)
 
-// Open opens or creates the database at opts.Path and brings its schema up
-// to date.
+// Open opens or creates the database at opts.Path and its journal, brings
+// the schema up to date and takes into the trail whatever a crash left in
+// the journal.
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	sync, err := syncMode(opts.Sync)
 	if err != nil {
@@ -114,6 +123,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.IndexEvery <= 0 {
+		opts.IndexEvery = DefaultIndexEvery
+	}
 	s, err := open(ctx, path, sync, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open audit database %q: %w", opts.Path, err)
@@ -122,10 +134,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 }
 
 func open(ctx context.Context, path, sync string, opts Options) (*Store, error) {
-	s := &Store{opts: opts}
+	s := &Store{opts: opts, cols: columns, pending: newPendingSet()}
 	err := s.openTrail(ctx, path, sync)
 	if err == nil {
-		err = s.openStage(ctx, path, sync)
+		s.journal, err = journal.Open(journal.Options{Dir: JournalDir(path), Sync: sync == "FULL",
+			SegmentSize: opts.JournalSegmentSize})
 	}
 	if err == nil {
 		err = s.recover(ctx)
@@ -133,7 +146,7 @@ func open(ctx context.Context, path, sync string, opts Options) (*Store, error) 
 	if err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
-	s.startMover()
+	s.startIndexer()
 	return s, nil
 }
 
@@ -145,40 +158,19 @@ func (s *Store) openTrail(ctx context.Context, path, sync string) error {
 	if err = migrate(ctx, s.db); err != nil {
 		return err
 	}
-	if s.read, err = openDB(ctx, dsn(path, sync, connReader), readConns); err != nil {
+	if s.insert, err = s.db.PrepareContext(ctx, insertSQL); err != nil {
 		return err
 	}
-	s.duplicate, err = s.read.PrepareContext(ctx, duplicateSQL)
-	return err
+	return s.openReaders(ctx, dsn(path, sync, connReader))
 }
 
-func (s *Store) openStage(ctx context.Context, path, sync string) error {
+func (s *Store) openReaders(ctx context.Context, dsn string) error {
 	var err error
-	if s.stage, err = openStage(ctx, StagePath(path), sync); err != nil {
+	if s.read, err = openDB(ctx, dsn, readConns); err != nil {
 		return err
 	}
-	if s.insert, err = s.stage.PrepareContext(ctx, insertSQL); err != nil {
-		return err
-	}
-	s.movers, s.mover, err = openMover(ctx, dsn(path, sync, connMover), StagePath(path))
+	s.dupe, err = s.read.PrepareContext(ctx, duplicateSQL)
 	return err
-}
-
-// recover moves what a crash left staged, then reads the head of the chain.
-func (s *Store) recover(ctx context.Context) error {
-	if err := s.loadHead(ctx); err != nil {
-		return err
-	}
-	s.moved.Store(s.chain.Seq)
-	if err := s.flush(ctx); err != nil {
-		return err
-	}
-	s.unmovedIDs = map[string]int64{}
-	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(decision_id), '') FROM decisions`).Scan(&s.trailMaxID)
-	if err != nil {
-		return fmt.Errorf("read decision ids: %w", err)
-	}
-	return s.loadHead(ctx)
 }
 
 func syncMode(s string) (string, error) {
@@ -215,35 +207,32 @@ func prepareFile(path string) (string, error) {
 type connKind int
 
 const (
-	connWriter connKind = iota // BEGIN IMMEDIATE: takes the write lock up front
-	connReader                 // query_only
-	connMover                  // deferred BEGIN, so that it locks the trail only, not the attached stage
-	connStage                  // a writer that leaves checkpoints of its WAL to the mover
+	connWriter   connKind = iota // BEGIN IMMEDIATE: takes the write lock up front
+	connReader                   // query_only
+	connReadOnly                 // a reader of a trail no server of ours writes: opens nothing for writing
 )
 
 // dsn builds a file: URI (so any path is safe) with the connection pragmas.
 func dsn(path, sync string, kind connKind) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous("+sync+")")
+	if kind != connReadOnly {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous("+sync+")")
+	}
 	switch kind {
 	case connReader:
 		q.Add("_pragma", "query_only(1)")
+	case connReadOnly:
+		q.Set("mode", "ro")
+		q.Add("_pragma", "query_only(1)")
 	case connWriter:
 		q.Set("_txlock", "immediate")
-	case connStage:
-		q.Set("_txlock", "immediate")
-		// A checkpoint copies the WAL into the file and syncs it; run
-		// by a commit, it would hold up every Check waiting on that
-		// commit. The mover runs it after each move instead.
-		q.Add("_pragma", "wal_autocheckpoint(0)")
-	case connMover:
-		// A move touches one leaf of every index per subject and resource
-		// it moves: keep them in memory rather than read them back, and let
-		// the WAL grow so that a checkpoint copies a page once for many
-		// moves.
-		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", moverCacheKiB))
+		// An index pass touches one leaf of every index per subject and
+		// resource it inserts: keep them in memory rather than read them
+		// back, and let the WAL grow so that a checkpoint copies a page
+		// once for many passes.
+		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", indexerCacheKiB))
 		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages))
 	}
 	return "file:" + (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath() + "?" + q.Encode()
@@ -262,22 +251,19 @@ func openDB(ctx context.Context, dsn string, conns int) (*sql.DB, error) {
 	return db, nil
 }
 
-// Ping reports whether the store accepts writes: it takes the write lock
-// (BEGIN IMMEDIATE) of the stage, where commits go, and of the trail, and
-// releases them; then it writes spaceProbe bytes beside them, since a full
-// disk grants the lock and refuses the commit.
+// Ping reports whether the store accepts writes: it takes the trail's
+// write lock (BEGIN IMMEDIATE) and releases it, then writes spaceProbe
+// bytes in the journal's directory, since a full disk refuses appends.
 func (s *Store) Ping(ctx context.Context) error {
-	for _, db := range []*sql.DB{s.stage, s.db} {
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("audit database not writable: %w", err)
-		}
-		if err := tx.Rollback(); err != nil {
-			return err
-		}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("audit database not writable: %w", err)
 	}
-	if err := probeSpace(filepath.Dir(s.opts.Path)); err != nil {
-		return fmt.Errorf("audit database directory does not take data: %w", err)
+	if err := tx.Rollback(); err != nil {
+		return err
+	}
+	if err := probeSpace(JournalDir(s.opts.Path)); err != nil {
+		return fmt.Errorf("audit journal directory does not take data: %w", err)
 	}
 	return nil
 }
@@ -295,8 +281,8 @@ func probeSpace(dir string) error {
 	return errors.Join(err, f.Close())
 }
 
-// Close moves the staged rows into the trail, then closes every
-// connection. Calling it again is a no-op.
+// Close takes every journaled record into the trail, empties the journal
+// and closes every connection. Calling it again is a no-op.
 func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() { err = s.close() })
@@ -304,16 +290,19 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) close() error {
-	errs := []error{s.stopMoving()}
-	for _, stmt := range []*sql.Stmt{s.insert, s.duplicate} {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	errs := []error{s.stopIndexer()}
+	for _, stmt := range []*sql.Stmt{s.insert, s.dupe} {
 		if stmt != nil {
 			errs = append(errs, stmt.Close())
 		}
 	}
-	if s.mover != nil {
-		errs = append(errs, s.mover.Close())
+	if s.journal != nil {
+		errs = append(errs, s.journal.Close())
 	}
-	for _, db := range []*sql.DB{s.movers, s.stage, s.read, s.db} {
+	for _, db := range []*sql.DB{s.read, s.db} {
 		if db != nil {
 			errs = append(errs, db.Close())
 		}

@@ -60,27 +60,44 @@ func TestConformance(t *testing.T) {
 	audittest.Run(t, func(t *testing.T) audit.Store { return openStore(t, sqlite.Options{}) })
 }
 
+// TestWriterReportsStoreFailure blocks the journal's next segment (a
+// directory where the file must go), as a full disk or a broken volume
+// refuses appends.
 func TestWriterReportsStoreFailure(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.db")
-	s := openStore(t, sqlite.Options{Path: path})
+	s := openStore(t, sqlite.Options{Path: path, JournalSegmentSize: 1})
 	w := audit.NewWriter(s, audit.WriterOptions{})
 	defer w.Close()
-	raw := rawDB(t, sqlite.StagePath(path))
-	exec(t, raw, `CREATE TRIGGER audit_down BEFORE INSERT ON decisions_pending BEGIN SELECT RAISE(ABORT, 'audit down'); END`)
-
+	if err := w.Write(context.Background(), audittest.NewRecords(1)); err != nil {
+		t.Fatal(err)
+	}
+	segs, _ := filepath.Glob(filepath.Join(sqlite.JournalDir(path), "*.seg"))
+	if len(segs) != 1 {
+		t.Fatalf("segments = %v, want one", segs)
+	}
+	blocked := filepath.Join(sqlite.JournalDir(path), "0000000000000001.seg")
+	if err := os.Mkdir(blocked, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	recs := audittest.NewRecords(3)
 	err := w.Write(context.Background(), recs)
-	if code := pdp.ErrorCode(err); code != pdp.CodeUnavailable || !strings.Contains(err.Error(), "audit down") {
-		t.Fatalf("Write with a failing store: err = %v (code %q), want unavailable with the cause", err, code)
+	if code := pdp.ErrorCode(err); code != pdp.CodeUnavailable || !strings.Contains(err.Error(), "journal") {
+		t.Fatalf("Write with a failing journal: err = %v (code %q), want unavailable with the cause", err, code)
 	}
 	for _, r := range recs {
 		if _, err := s.Get(context.Background(), r.DecisionID); err == nil {
 			t.Errorf("record %s of a failed commit was stored", r.DecisionID)
 		}
 	}
-	exec(t, raw, `DROP TRIGGER audit_down`)
+	if err := os.Remove(blocked); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.Write(context.Background(), recs); err != nil {
 		t.Fatalf("Write after the store recovered: %v", err)
+	}
+	rep, err := audit.Verify(context.Background(), s, audit.VerifyOptions{})
+	if err != nil || rep.Break != nil || rep.Records != 4 {
+		t.Fatalf("Verify = %+v, %v; want 4 records", rep, err)
 	}
 }
 

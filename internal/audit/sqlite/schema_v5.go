@@ -1,0 +1,20 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+)
+
+// SchemaV5 records what decided: the digest of the activated bundle
+// content beside its revision (two bundles may carry one revision). The
+// hash chain leaves an empty digest out, so older rows keep their hashes.
+const SchemaV5 = `ALTER TABLE decisions ADD COLUMN bundle_digest TEXT NOT NULL DEFAULT ''; -- hex SHA-256 of the activated bundle content, '' when not recorded
+`
+
+func addBundleDigest(ctx context.Context, tx *sql.Tx) error {
+	return exec(ctx, tx, "migrate schema to version 5", SchemaV5)
+}
+
+// columnsBeforeV5 reads a table that has no bundle_digest column yet.
+var columnsBeforeV5 = strings.Replace(columns, "bundle_digest", "'' AS bundle_digest", 1)
