@@ -41,7 +41,11 @@ type backlogCollector struct {
 	records, age, bytes *prometheus.Desc
 }
 
-func (c *backlogCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.records; ch <- c.age; ch <- c.bytes }
+func (c *backlogCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.records
+	ch <- c.age
+	ch <- c.bytes
+}
 
 func (c *backlogCollector) Collect(ch chan<- prometheus.Metric) {
 	b := c.backlog()
