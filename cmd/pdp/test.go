@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"strings"
 
 	"github.com/pdp-project/pdp/internal/authoring"
 )
@@ -68,7 +69,7 @@ func testRootsRun(ctx context.Context, e env, roots []string, opts authoring.Tes
 	for _, root := range roots {
 		res, err := authoring.Test(ctx, root, opts)
 		if err != nil {
-			fmt.Fprintf(e.stdout, "FAIL\t%s\t[setup failed]\n    %v\n", root, err)
+			fmt.Fprintf(e.stdout, "FAIL\t%s\t[setup failed]\n    %s\n", root, strings.ReplaceAll(err.Error(), "\n", "\n    "))
 			failed++
 			continue
 		}
