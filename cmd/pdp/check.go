@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
+	"github.com/pdp-project/pdp/internal/strictjson"
 )
 
 // maxStdin bounds what check reads: a little over the server's limit, so the
@@ -42,6 +43,9 @@ func readCheckRequest(r io.Reader) (*pdpv1.CheckRequest, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxStdin))
 	if err != nil {
 		return nil, fmt.Errorf("read request: %w", err)
+	}
+	if err := strictjson.Check(data); err != nil {
+		return nil, usagef("request on stdin: %v", err)
 	}
 	req := &pdpv1.CheckRequest{}
 	if err := protojson.Unmarshal(data, req); err != nil {
