@@ -19,7 +19,7 @@ func (a *App) interop(svc *decision.Service, guard httpGuard) map[string]http.Ha
 	extauthz.New(svc, a.reqLog).Register(a.grpc.Server)
 	api := authzen.New(authzen.Options{
 		Decider: svc, Logger: a.reqLog, PublicURL: a.cfg.Server.PublicURL, Caller: httpCaller,
-		Guard: guard.admit,
+		Guard: guard.admit, Reasons: guard.mayExplain,
 	})
 	return api.Handlers()
 }
@@ -43,6 +43,14 @@ func (g httpGuard) admit(ctx context.Context, path, caller string) error {
 		return err
 	}
 	return nil
+}
+
+// mayExplain reports whether caller may see the reasons of the decisions
+// it asks for at path: the system policy asked as for an explanation on the
+// gRPC port (explain true; --policy-authors by default). A refusal here is
+// not logged: the decisions are still answered, without reasons.
+func (g httpGuard) mayExplain(ctx context.Context, path, caller string) bool {
+	return g.authz.Authorize(ctx, path, caller, true) == nil
 }
 
 // httpCaller names the caller of an HTTP request: the verified client

@@ -229,6 +229,7 @@ func (p *pdpProc) postJSON(t *testing.T, path string, v any, reqID string) (*htt
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("Content-Type", "application/json")
 	if reqID != "" {
 		req.Header.Set("X-Request-ID", reqID)
 	}
