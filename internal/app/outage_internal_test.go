@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -62,7 +63,15 @@ func TestAuditOutageLogsOncePerInterval(t *testing.T) {
 	}
 	defer conn.Close()
 	client := pdpv1.NewAuthorizationServiceClient(conn)
-	if err := a.store.Close(); err != nil { // the outage
+	// The outage: the store closed and its directory gone (a file in its
+	// place), so that nothing it writes can land anywhere.
+	if err := a.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(a.cfg.DataDir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(a.cfg.DataDir, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	const refusals = 40
