@@ -38,6 +38,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	tuneGC(e.environ)
 	a, err := app.New(ctx, cfg, log)
+	if errors.Is(err, app.ErrLocked) {
+		return usageError{err}
+	}
 	if err != nil {
 		return err
 	}
@@ -56,6 +59,9 @@ func loadServeConfig(e env, args []string) (config.Config, error) {
 		return cfg, usagef("%w (see pdp serve --help)", err)
 	}
 	errs := []error{err, defaultBundle(&cfg), cfg.Validate()}
+	if errs[1] == nil {
+		errs = append(errs, checkBundleSources(cfg.Bundle.Sources)) // serve_bundle.go
+	}
 	if err := errors.Join(errs...); err != nil {
 		return cfg, usageError{err}
 	}

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/pdp-project/pdp/internal/audit"
@@ -41,6 +42,7 @@ type App struct {
 	httpLis net.Listener
 	tls     *tls.Config
 	closers []func() error
+	locks   []*os.File // lock.go
 
 	// auditPub is the public half of the checkpoint signing key (audit.go).
 	auditPub ed25519.PublicKey
@@ -66,7 +68,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	for _, o := range opts {
 		o(a)
 	}
-	steps := []func(context.Context) error{a.buildTelemetry, a.buildAudit, a.buildEngine, a.buildServers, a.listen}
+	steps := []func(context.Context) error{a.lock, a.buildTelemetry, a.buildAudit, a.buildEngine, a.buildServers, a.listen}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			a.close()
@@ -75,6 +77,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	return a, nil
 }
+
+// lock claims the data directory (lock.go) before anything is written.
+func (a *App) lock(context.Context) error { return a.lockDirs() }
 
 func (a *App) buildAudit(ctx context.Context) error {
 	store, err := a.openAuditStore(ctx) // audit.go
@@ -167,6 +172,7 @@ func (a *App) close() {
 		}
 	}
 	a.closers = nil
+	a.unlock()
 }
 
 func ignoreClosed(f func() error) func() error {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -209,4 +210,32 @@ func runPDP(t *testing.T, stdin string, args ...string) (string, int) {
 		t.Fatal(err)
 	}
 	return out.String(), 0
+}
+
+// TestSecondServeOnADataDirExits2: one writer per trail; the second names
+// the directory and the pid that holds it, and the first's trail still
+// verifies afterwards.
+func TestSecondServeOnADataDirExits2(t *testing.T) {
+	p := startPDP(t, true)
+	if _, err := p.client.Check(ctxT(t), validRequest()); err != nil {
+		t.Fatal(err)
+	}
+	addrs := freeAddrs(t, 2)
+	cmd := exec.Command(pdpBin, "serve", "--grpc-addr", addrs[0], "--http-addr", addrs[1], "--data-dir", p.dataDir)
+	cmd.Dir = repoRoot()
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Fatalf("second serve: %v, want exit status 2; output:\n%s", err, out)
+	}
+	if pid := strconv.Itoa(p.cmd.Process.Pid); !strings.Contains(string(out), p.dataDir) || !strings.Contains(string(out), pid) {
+		t.Errorf("message names neither %s nor pid %s:\n%s", p.dataDir, pid, out)
+	}
+	if err := p.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	verify := exec.Command(pdpBin, "audit", "verify", "--audit-db", filepath.Join(p.dataDir, "audit.db"))
+	if out, err := verify.CombinedOutput(); err != nil {
+		t.Fatalf("verify after the refused second server: %v\n%s", err, out)
+	}
 }
