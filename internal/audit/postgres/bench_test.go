@@ -167,3 +167,17 @@ func testInserter(t *testing.T, way inserter) {
 		t.Fatalf("Verify = %+v, %v", rep, err)
 	}
 }
+
+// BenchmarkEncodeBatch is the client's part of Ship without the driver:
+// encoding 512 entries into columns.
+func BenchmarkEncodeBatch(b *testing.B) {
+	entries := benchEntries(b, 512)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := newBatch("bench", entries); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*512), "µs/record")
+}

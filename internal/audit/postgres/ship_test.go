@@ -46,7 +46,7 @@ const badUTF8 = "bad \xff\xfe utf-8"
 
 func unusualRecords() []pdp.Record {
 	base := time.Date(2026, 3, 4, 23, 59, 59, 999999999, time.FixedZone("CET", 3600))
-	recs := recordsAt(9, base, 123457*time.Nanosecond)
+	recs := recordsAt(10, base, 123457*time.Nanosecond)
 	recs[0].SubjectID, recs[0].Error = "nul \x00 inside", "\x00"
 	recs[1].SubjectID = badUTF8
 	recs[2].Input = map[string]any{"s": "nul \x00 and <html> & \u2028", "n": 1e300, "f": 0.1, "neg": -0.0,
@@ -57,6 +57,7 @@ func unusualRecords() []pdp.Record {
 	recs[6].TraceID, recs[6].BundleDigest = "4bf92f3577b34da6a3ce929d0e0e4736", "ab12"
 	recs[7].Latency, recs[7].CacheHit = 3*time.Hour+7*time.Microsecond+999, true
 	recs[8].Caller, recs[8].SubjectType = "Zoë <admin> & \"friends\"\n", "ünïcode"
+	recs[9].Input = map[string]any{"typed": []map[string]any{{"n": int32(3), "u": uint8(7)}}, "big": int64(1) << 60}
 	return recs
 }
 
