@@ -43,7 +43,7 @@ type localTrail struct {
 }
 
 func openLocalTrail(ctx context.Context, path string) (*localTrail, error) {
-	store, err := sqlite.Open(ctx, sqlite.Options{Path: path})
+	store, err := sqlite.OpenReadOnly(ctx, path)
 	if err != nil {
 		return nil, err
 	}

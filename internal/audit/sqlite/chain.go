@@ -15,18 +15,20 @@ const checkpointColumns = `seq, hash, time, kind, public_key, signature`
 
 // loadHead reads the head of the chain: the newest record, else the newest
 // retention checkpoint (every record was removed), else the genesis.
-func (s *Store) loadHead(ctx context.Context) error {
+func (s *Store) loadHead(ctx context.Context) error { return s.loadHeadFrom(ctx, s.db) }
+
+func (s *Store) loadHeadFrom(ctx context.Context, db *sql.DB) error {
 	s.chain = audit.Chain{Hash: audit.GenesisHash}
-	err := s.db.QueryRowContext(ctx, `SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1`).
+	err := db.QueryRowContext(ctx, `SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1`).
 		Scan(&s.chain.Seq, &s.chain.Hash)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = s.db.QueryRowContext(ctx, `SELECT seq, hash FROM checkpoints WHERE kind = ? ORDER BY seq DESC LIMIT 1`,
+		err = db.QueryRowContext(ctx, `SELECT seq, hash FROM checkpoints WHERE kind = ? ORDER BY seq DESC LIMIT 1`,
 			audit.CheckpointRetention).Scan(&s.chain.Seq, &s.chain.Hash)
 	}
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("read chain head: %w", err)
 	}
-	err = s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM checkpoints`).Scan(&s.lastCP)
+	err = db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM checkpoints`).Scan(&s.lastCP)
 	if err != nil {
 		return fmt.Errorf("read checkpoints: %w", err)
 	}

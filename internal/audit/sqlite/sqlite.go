@@ -210,13 +210,14 @@ const (
 	connWriter   connKind = iota // BEGIN IMMEDIATE: takes the write lock up front
 	connReader                   // query_only
 	connReadOnly                 // a reader of a trail no server of ours writes: opens nothing for writing
+	connImmutable                // connReadOnly of a file without a write-ahead log: creates no -wal or -shm
 )
 
 // dsn builds a file: URI (so any path is safe) with the connection pragmas.
 func dsn(path, sync string, kind connKind) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
-	if kind != connReadOnly {
+	if kind != connReadOnly && kind != connImmutable {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous("+sync+")")
 	}
@@ -225,6 +226,10 @@ func dsn(path, sync string, kind connKind) string {
 		q.Add("_pragma", "query_only(1)")
 	case connReadOnly:
 		q.Set("mode", "ro")
+		q.Add("_pragma", "query_only(1)")
+	case connImmutable:
+		q.Set("mode", "ro")
+		q.Set("immutable", "1")
 		q.Add("_pragma", "query_only(1)")
 	case connWriter:
 		q.Set("_txlock", "immediate")
