@@ -207,10 +207,10 @@ func prepareFile(path string) (string, error) {
 type connKind int
 
 const (
-	connWriter   connKind = iota // BEGIN IMMEDIATE: takes the write lock up front
-	connReader                   // query_only
-	connReadOnly                 // a reader of a trail no server of ours writes: opens nothing for writing
-	connImmutable                // connReadOnly of a file without a write-ahead log: creates no -wal or -shm
+	connWriter    connKind = iota // BEGIN IMMEDIATE: takes the write lock up front
+	connReader                    // query_only
+	connReadOnly                  // a reader of a trail no server of ours writes: opens nothing for writing
+	connImmutable                 // connReadOnly of a file without a write-ahead log: creates no -wal or -shm
 )
 
 // dsn builds a file: URI (so any path is safe) with the connection pragmas.
