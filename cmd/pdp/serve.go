@@ -58,9 +58,9 @@ func loadServeConfig(e env, args []string) (config.Config, error) {
 	if err != nil && !errors.As(err, new(*config.BadValues)) {
 		return cfg, usagef("%w (see pdp serve --help)", err)
 	}
-	errs := []error{err, defaultBundle(&cfg), cfg.Validate()}
+	errs := []error{err, defaultBundle(&cfg), cfg.Validate(), checkDataDir(cfg.DataDir)}
 	if errs[1] == nil {
-		errs = append(errs, checkBundleSources(cfg.Bundle.Sources)) // serve_bundle.go
+		errs = append(errs, checkBundleSources(cfg.Bundle.Sources)) // serve_check.go
 	}
 	if err := errors.Join(errs...); err != nil {
 		return cfg, usageError{err}

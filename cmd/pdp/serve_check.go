@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/pdp-project/pdp/internal/bundle"
 )
@@ -100,4 +101,31 @@ func someOf(items []string) string {
 		return strings.Join(items, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(items[:shown], ", "), len(items)-shown)
+}
+
+// checkDataDir reports a --data-dir pdp serve cannot write: one that is,
+// or lies under, a file, or whose directory (or nearest existing parent,
+// when it is still to be created) takes no new file.
+func checkDataDir(dir string) error {
+	probe := filepath.Clean(dir)
+	for {
+		info, err := os.Stat(probe)
+		if err == nil && !info.IsDir() {
+			return fmt.Errorf("--data-dir %s: %s is not a directory", dir, probe)
+		}
+		if err == nil {
+			break
+		}
+		missing := errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) // under a file: said at the file
+		if !missing || filepath.Dir(probe) == probe {
+			return fmt.Errorf("--data-dir %s: %w", dir, err)
+		}
+		probe = filepath.Dir(probe)
+	}
+	f, err := os.CreateTemp(probe, ".pdp-write-test-*")
+	if err != nil {
+		return fmt.Errorf("--data-dir %s: not writable: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
