@@ -61,13 +61,25 @@ type batch struct {
 // newBatch encodes entries; an entry that cannot be stored fails it with
 // an error wrapping audit.ErrInvalidRecord.
 func newBatch(instance string, entries []audit.Entry) (*batch, error) {
-	b := &batch{instance: instance}
+	b := newColumns(instance, len(entries))
 	for _, e := range entries {
 		if err := b.add(e); err != nil {
 			return nil, fmt.Errorf("%w: decision %q: %v", audit.ErrInvalidRecord, e.DecisionID, err)
 		}
 	}
 	return b, nil
+}
+
+// newColumns returns an empty batch with room for n entries.
+func newColumns(instance string, n int) *batch {
+	strs := func() []string { return make([]string, 0, n) }
+	return &batch{instance: instance, seq: make([]int64, 0, n), latency: make([]int64, 0, n),
+		prevHash: strs(), hash: strs(), decisionID: strs(), at: make([]time.Time, 0, n), nanos: make([]int16, 0, n),
+		caller: strs(), subjectType: strs(), subjectID: strs(), resourceType: strs(), resourceID: strs(),
+		action: strs(), bundleRevision: strs(), bundleDigest: strs(), entrypoint: strs(), errText: strs(),
+		traceID: strs(), reasons: strs(), obligations: strs(), input: strs(), masked: strs(),
+		nulText: make([]*string, 0, n), allow: make([]bool, 0, n), cacheHit: make([]bool, 0, n),
+		maskError: make([]bool, 0, n)}
 }
 
 func (b *batch) add(e audit.Entry) error {
@@ -132,10 +144,13 @@ func joinTime(at time.Time, nanos int16) time.Time {
 // with U+FFFD in its column and exactly in nul_text.
 func (b *batch) addText(e audit.Entry) {
 	r := e.Record
-	exact := map[string]string{}
+	var exact map[string]string // made only for a value with NUL
 	text := func(col, v string) string {
 		v = validUTF8(v)
 		if strings.IndexByte(v, 0) >= 0 {
+			if exact == nil {
+				exact = map[string]string{}
+			}
 			exact[col] = v
 			return strings.ReplaceAll(v, "\x00", "\uFFFD")
 		}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -100,7 +101,7 @@ func cutChain(ctx context.Context, tx pgx.Tx, instance string, boundary time.Tim
 	var hash string
 	err := tx.QueryRow(ctx, `SELECT seq, hash FROM decisions WHERE instance_id = $1 AND time < $2
  ORDER BY seq DESC LIMIT 1`, instance, boundary).Scan(&cut, &hash)
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	}
 	if err != nil {
