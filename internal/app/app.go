@@ -46,6 +46,8 @@ type App struct {
 
 	// auditPub is the public half of the checkpoint signing key (audit.go).
 	auditPub ed25519.PublicKey
+	// remote is the shared cache when --redis-url is set (cachestatus.go).
+	remote pinger
 
 	obs observability // telemetry.go
 }

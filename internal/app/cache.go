@@ -29,7 +29,8 @@ func (a *App) cachedEvaluator() (decision.Evaluator, error) {
 			return nil, fmt.Errorf("--redis-url: %w", err)
 		}
 		a.closers = append(a.closers, store.Close)
-		opts.Remote = store
+		opts.Remote, a.remote = store, store
+		a.checkRemoteCache(store) // cachestatus.go
 	}
 	if opts.Local == nil && opts.Remote == nil {
 		return a.engine, nil

@@ -114,5 +114,7 @@ func (a *App) ready(ctx context.Context) (bool, any) {
 		audit["error"] = auditErr.Error()
 	}
 	ok := st.Ready && auditErr == nil
-	return ok, map[string]any{"ready": ok, "bundles": st, "audit": audit}
+	doc := map[string]any{"ready": ok, "bundles": st, "audit": audit}
+	a.addCacheStatus(ctx, doc) // cachestatus.go
+	return ok, doc
 }
