@@ -157,7 +157,7 @@ func (c *Cache) fill(ctx context.Context, q pdp.Query, plan pdp.Plan, key string
 // bundles keep the revision (the planner still reporting the same
 // activation after evaluation shows that none landed).
 func (c *Cache) storable(q pdp.Query, res pdp.Result, plan pdp.Plan) bool {
-	if res.Err != "" || res.BundleRevision != plan.Revision || res.Entrypoint != plan.Entrypoint {
+	if res.Err != "" || res.BundleRevision != plan.Revision || res.BundleDigest != plan.Digest || res.Entrypoint != plan.Entrypoint {
 		return false
 	}
 	now, err := c.planner.Plan(q.Entrypoint) // activations only count up: equal means none landed

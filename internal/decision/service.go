@@ -198,7 +198,7 @@ func newRecord(id string, t time.Time, req pdp.Request, input map[string]any, re
 		SubjectType: req.Subject.Type, SubjectID: req.Subject.ID,
 		ResourceType: req.Resource.Type, ResourceID: req.Resource.ID, Action: req.Action.Name,
 		Allow: res.Allow, Reasons: res.Reasons, Obligations: res.Obligations, Input: input,
-		BundleRevision: res.BundleRevision, Entrypoint: res.Entrypoint, CacheHit: res.CacheHit,
+		BundleRevision: res.BundleRevision, BundleDigest: res.BundleDigest, Entrypoint: res.Entrypoint, CacheHit: res.CacheHit,
 		Error: res.Err,
 	}
 }

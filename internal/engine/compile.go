@@ -21,6 +21,7 @@ import (
 // goroutines once published.
 type compiled struct {
 	revision          string
+	digest            string // of the content, see digest.go
 	defaultEntrypoint string
 	queries           map[string]rego.PreparedEvalQuery
 	plans             map[string]pdp.Plan     // per entrypoint, see analysis.go
@@ -47,7 +48,7 @@ func compile(ctx context.Context, bundles map[string]*bundle.Bundle, override st
 	if err != nil {
 		return nil, err
 	}
-	set := &compiled{revision: combinedRevision(bundles), defaultEntrypoint: def,
+	set := &compiled{revision: combinedRevision(bundles), digest: digest, defaultEntrypoint: def,
 		queries: make(map[string]rego.PreparedEvalQuery, len(all)), plans: map[string]pdp.Plan{}}
 	for _, ep := range all {
 		if set.queries[ep], err = prepare(ctx, store, compiler, ep); err != nil {

@@ -1,11 +1,16 @@
 package engine_test
 
 import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/bundle"
 
 	"github.com/pdp-project/pdp/internal/engine"
+	"github.com/pdp-project/pdp/internal/pdp"
 )
 
 // digestOf activates bundles in a fresh engine and returns the digest the
@@ -71,5 +76,32 @@ func TestPlanActivationCounts(t *testing.T) {
 		if p, err := e.Plan(""); err != nil || p.Activation != want {
 			t.Fatalf("activation %d: plan %+v, err %v", want, p, err)
 		}
+	}
+}
+
+// TestReloadUnderSameRevisionWarns: content that changes under an unchanged
+// revision is told apart by digest, in the results and in a warning that
+// names both digests; a reload of the same content warns of nothing.
+func TestReloadUnderSameRevisionWarns(t *testing.T) {
+	var logs bytes.Buffer
+	e := engine.New(engine.Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	digest := func() string {
+		res, err := e.Evaluate(context.Background(), pdp.Query{Input: subject("alice")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.BundleDigest
+	}
+	activate(t, e, map[string]*bundle.Bundle{"b": allowIf(t, "r1", "alice")})
+	first := digest()
+	activate(t, e, map[string]*bundle.Bundle{"b": allowIf(t, "r1", "alice")})
+	if strings.Contains(logs.String(), "unchanged revision") || digest() != first {
+		t.Fatalf("same content: digest %s -> %s; log:\n%s", first, digest(), logs.String())
+	}
+	activate(t, e, map[string]*bundle.Bundle{"b": allowIf(t, "r1", "bob")})
+	second := digest()
+	if second == first || !strings.Contains(logs.String(), `"previous_digest":"`+first+`"`) ||
+		!strings.Contains(logs.String(), `"bundle_digest":"`+second+`"`) || !strings.Contains(logs.String(), "unchanged revision") {
+		t.Errorf("changed content under r1: digests %s -> %s; log:\n%s", first, second, logs.String())
 	}
 }

@@ -64,9 +64,13 @@ func (e *Engine) Activate(ctx context.Context, bundles map[string]*bundle.Bundle
 	}
 	e.activations++
 	set.stamp(e.activations)
-	e.active.Store(set)
-	e.log.Info("bundles activated", "bundle_revision", set.revision,
+	old := e.active.Swap(set)
+	e.log.Info("bundles activated", "bundle_revision", set.revision, "bundle_digest", set.digest,
 		"entrypoint", set.defaultEntrypoint, "entrypoints", len(set.queries))
+	if old != nil && old.revision == set.revision && old.digest != set.digest {
+		e.log.Warn("bundle content changed under an unchanged revision; records tell them apart by bundle_digest",
+			"bundle_revision", set.revision, "previous_digest", old.digest, "bundle_digest", set.digest)
+	}
 	return set.revision, nil
 }
 

@@ -71,7 +71,10 @@ func TestEvaluateResults(t *testing.T) {
 			if got.BundleRevision != "results-1" || got.Entrypoint != wantEntrypoint {
 				t.Errorf("revision, entrypoint = %q, %q; want results-1, %q", got.BundleRevision, got.Entrypoint, wantEntrypoint)
 			}
-			got.Err, got.BundleRevision, got.Entrypoint = "", "", ""
+			if len(got.BundleDigest) != 64 {
+				t.Errorf("bundle digest %q, want 64 hex digits", got.BundleDigest)
+			}
+			got.Err, got.BundleRevision, got.BundleDigest, got.Entrypoint = "", "", "", ""
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Evaluate = %#v, want %#v", got, tt.want)
 			}

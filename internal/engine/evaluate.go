@@ -35,7 +35,7 @@ func (e *Engine) Evaluate(ctx context.Context, q pdp.Query) (pdp.Result, error) 
 	if err != nil {
 		return pdp.Result{}, fmt.Errorf("evaluate %s: %w", ep, err)
 	}
-	res.BundleRevision, res.Entrypoint = set.revision, ep
+	res.BundleRevision, res.BundleDigest, res.Entrypoint = set.revision, set.digest, ep
 	e.logOutcome(ctx, res, set.mask != nil)
 	return res, nil
 }

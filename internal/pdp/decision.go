@@ -28,7 +28,10 @@ type Result struct {
 	Reasons        []string
 	Obligations    map[string]any
 	BundleRevision string
-	Entrypoint     string
+	// BundleDigest identifies the content of the bundle set that decided
+	// (see Plan.Digest).
+	BundleDigest string
+	Entrypoint   string
 	// Explanation is a human-readable account of the decision, filled only
 	// when the query asked for one.
 	Explanation string

@@ -182,12 +182,13 @@ type entry struct {
 	Reasons     []string       `json:"r,omitempty"`
 	Obligations map[string]any `json:"o,omitempty"`
 	Revision    string         `json:"v"`
+	Digest      string         `json:"d,omitempty"`
 	Entrypoint  string         `json:"e"`
 }
 
 func encode(res pdp.Result) ([]byte, error) {
 	return json.Marshal(entry{Allow: res.Allow, Reasons: res.Reasons, Obligations: res.Obligations,
-		Revision: res.BundleRevision, Entrypoint: res.Entrypoint})
+		Revision: res.BundleRevision, Digest: res.BundleDigest, Entrypoint: res.Entrypoint})
 }
 
 func decode(raw []byte) (pdp.Result, error) {
@@ -196,5 +197,5 @@ func decode(raw []byte) (pdp.Result, error) {
 		return pdp.Result{}, fmt.Errorf("decode entry: %w", err)
 	}
 	return pdp.Result{Allow: e.Allow, Reasons: e.Reasons, Obligations: e.Obligations,
-		BundleRevision: e.Revision, Entrypoint: e.Entrypoint}, nil
+		BundleRevision: e.Revision, BundleDigest: e.Digest, Entrypoint: e.Entrypoint}, nil
 }
