@@ -38,14 +38,33 @@ func runEval(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := authoring.Eval(ctx, eng, data, *explain, time.Now())
+	now := time.Now()
+	res, err := authoring.Eval(ctx, eng, data, *explain, now)
 	if pdp.ErrorCode(err) == pdp.CodeInvalidArgument {
 		return usageError{err}
 	}
 	if err != nil {
 		return err
 	}
-	return printEval(e, res, *explain)
+	if err := printEval(e, res, *explain); err != nil || !*explain || res.Allow {
+		return err
+	}
+	return printFails(ctx, e, *bundlePath, res.Entrypoint, data, now)
+}
+
+// printFails follows the explanation of a deny with, for each rule that
+// could have granted, the first condition that failed.
+func printFails(ctx context.Context, e env, bundlePath, entrypoint string, request []byte, now time.Time) error {
+	req, err := authoring.RequestFromJSON(request)
+	if err != nil {
+		return err
+	}
+	fails, err := authoring.Fails(ctx, bundlePath, entrypoint, authoring.Query(req, now).Input)
+	if err != nil {
+		return fmt.Errorf("explain the deny: %w", err)
+	}
+	authoring.WriteFails(e.stdout, fails)
+	return nil
 }
 
 // readInputFile reads the request of --input; a missing file or one that
