@@ -36,7 +36,7 @@ const tableHeader = "TIME\tDECISION ID\tSUBJECT\tACTION\tRESOURCE\tALLOW\tREASON
 
 var csvHeader = []string{"seq", "decision_id", "time", "caller", "subject_type", "subject_id", "resource_type",
 	"resource_id", "action", "allow", "reasons", "bundle_revision", "entrypoint", "cache_hit", "latency_us",
-	"error", "masked", "mask_error", "input", "obligations", "hash", "trace_id"}
+	"error", "masked", "mask_error", "input", "obligations", "hash", "trace_id", "bundle_digest"}
 
 func (p *printer) print(e audit.Entry) error {
 	switch p.format {
@@ -98,6 +98,7 @@ type jsonRecord struct {
 	Reasons        []string       `json:"reasons"`
 	Obligations    map[string]any `json:"obligations"`
 	BundleRevision string         `json:"bundle_revision"`
+	BundleDigest   string         `json:"bundle_digest"`
 	Entrypoint     string         `json:"entrypoint"`
 	CacheHit       bool           `json:"cache_hit"`
 	LatencyUS      int64          `json:"latency_us"`
@@ -126,7 +127,7 @@ func toJSONRecord(e audit.Entry) jsonRecord {
 	return jsonRecord{Seq: e.Seq, DecisionID: e.DecisionID, Time: e.Time.UTC().Format(audit.TimeFormat),
 		Caller: e.Caller, Subject: typedID{e.SubjectType, e.SubjectID}, Resource: typedID{e.ResourceType, e.ResourceID},
 		Action: e.Action, Allow: e.Allow, Reasons: reasons, Obligations: e.Obligations, BundleRevision: e.BundleRevision,
-		Entrypoint: e.Entrypoint, CacheHit: e.CacheHit, LatencyUS: e.Latency.Microseconds(), Error: e.Error,
+		BundleDigest: e.BundleDigest, Entrypoint: e.Entrypoint, CacheHit: e.CacheHit, LatencyUS: e.Latency.Microseconds(), Error: e.Error,
 		Input: e.Input, Masked: masked, MaskError: e.MaskError, PrevHash: e.PrevHash, Hash: e.Hash, TraceID: e.TraceID}
 }
 
@@ -145,7 +146,7 @@ func csvRow(e audit.Entry) []string {
 	return []string{strconv.FormatInt(e.Seq, 10), e.DecisionID, r.Time, e.Caller, e.SubjectType, e.SubjectID,
 		e.ResourceType, e.ResourceID, e.Action, strconv.FormatBool(e.Allow), j(r.Reasons), e.BundleRevision,
 		e.Entrypoint, strconv.FormatBool(e.CacheHit), strconv.FormatInt(r.LatencyUS, 10), e.Error, j(r.Masked),
-		strconv.FormatBool(e.MaskError), j(e.Input), j(e.Obligations), e.Hash, e.TraceID}
+		strconv.FormatBool(e.MaskError), j(e.Input), j(e.Obligations), e.Hash, e.TraceID, e.BundleDigest}
 }
 
 // printDetail prints one record field by field (show --format table).
@@ -155,10 +156,10 @@ func printDetail(w io.Writer, e audit.Entry) error {
 	obligations, _ := json.Marshal(e.Obligations)
 	_, err := fmt.Fprintf(w, "decision_id:     %s\nseq:             %d\ntime:            %s\ncaller:          %s\n"+
 		"subject:         %s:%s\nresource:        %s:%s\naction:          %s\nallow:           %t\nreasons:         %s\n"+
-		"obligations:     %s\nbundle_revision: %s\nentrypoint:      %s\ncache_hit:       %t\nlatency_us:      %d\n"+
+		"obligations:     %s\nbundle_revision: %s\nbundle_digest:   %s\nentrypoint:      %s\ncache_hit:       %t\nlatency_us:      %d\n"+
 		"error:           %s\nmasked:          %s\nmask_error:      %t\ntrace_id:        %s\nprev_hash:       %s\nhash:            %s\ninput:\n  %s\n",
 		e.DecisionID, e.Seq, r.Time, e.Caller, e.SubjectType, e.SubjectID, e.ResourceType, e.ResourceID, e.Action,
-		e.Allow, strings.Join(r.Reasons, ", "), obligations, e.BundleRevision, e.Entrypoint, e.CacheHit,
+		e.Allow, strings.Join(r.Reasons, ", "), obligations, e.BundleRevision, e.BundleDigest, e.Entrypoint, e.CacheHit,
 		r.LatencyUS, e.Error, strings.Join(r.Masked, ", "), e.MaskError, e.TraceID, e.PrevHash, e.Hash, input)
 	return err
 }

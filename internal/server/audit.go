@@ -200,7 +200,7 @@ func RecordToProto(e audit.Entry) (*pdpv1.DecisionRecord, error) {
 		Action: e.Action, Allow: e.Allow, Reasons: e.Reasons, Obligations: obligations, Input: input,
 		BundleRevision: e.BundleRevision, Entrypoint: e.Entrypoint, CacheHit: e.CacheHit,
 		LatencyUs: e.Latency.Microseconds(), Error: e.Error, Masked: e.Masked, MaskError: e.MaskError,
-		PrevHash: e.PrevHash, Hash: e.Hash,
+		PrevHash: e.PrevHash, Hash: e.Hash, TraceId: e.TraceID, BundleDigest: e.BundleDigest,
 	}, nil
 }
 
@@ -214,5 +214,6 @@ func RecordFromProto(r *pdpv1.DecisionRecord) audit.Entry {
 		Obligations: r.GetObligations().AsMap(), Input: r.GetInput().AsMap(), BundleRevision: r.GetBundleRevision(),
 		Entrypoint: r.GetEntrypoint(), CacheHit: r.GetCacheHit(), Latency: time.Duration(r.GetLatencyUs()) * time.Microsecond,
 		Error: r.GetError(), Masked: r.GetMasked(), MaskError: r.GetMaskError(),
+		TraceID: r.GetTraceId(), BundleDigest: r.GetBundleDigest(),
 	}}
 }

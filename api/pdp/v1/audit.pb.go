@@ -48,9 +48,14 @@ type DecisionRecord struct {
 	// masked lists the /input pointers the mask rule erased or replaced.
 	Masked []string `protobuf:"bytes,19,rep,name=masked,proto3" json:"masked,omitempty"`
 	// mask_error is set when the mask rule failed and the whole input was erased.
-	MaskError     bool   `protobuf:"varint,20,opt,name=mask_error,json=maskError,proto3" json:"mask_error,omitempty"`
-	PrevHash      string `protobuf:"bytes,21,opt,name=prev_hash,json=prevHash,proto3" json:"prev_hash,omitempty"`
-	Hash          string `protobuf:"bytes,22,opt,name=hash,proto3" json:"hash,omitempty"`
+	MaskError bool   `protobuf:"varint,20,opt,name=mask_error,json=maskError,proto3" json:"mask_error,omitempty"`
+	PrevHash  string `protobuf:"bytes,21,opt,name=prev_hash,json=prevHash,proto3" json:"prev_hash,omitempty"`
+	Hash      string `protobuf:"bytes,22,opt,name=hash,proto3" json:"hash,omitempty"`
+	// trace_id is the W3C trace id of the request, empty when not traced.
+	TraceId string `protobuf:"bytes,23,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	// bundle_digest identifies the content of the bundle set that decided
+	// (hex SHA-256), empty in records from before it was recorded.
+	BundleDigest  string `protobuf:"bytes,24,opt,name=bundle_digest,json=bundleDigest,proto3" json:"bundle_digest,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -235,6 +240,20 @@ func (x *DecisionRecord) GetPrevHash() string {
 func (x *DecisionRecord) GetHash() string {
 	if x != nil {
 		return x.Hash
+	}
+	return ""
+}
+
+func (x *DecisionRecord) GetTraceId() string {
+	if x != nil {
+		return x.TraceId
+	}
+	return ""
+}
+
+func (x *DecisionRecord) GetBundleDigest() string {
+	if x != nil {
+		return x.BundleDigest
 	}
 	return ""
 }
@@ -760,7 +779,7 @@ var File_pdp_v1_audit_proto protoreflect.FileDescriptor
 
 const file_pdp_v1_audit_proto_rawDesc = "" +
 	"\n" +
-	"\x12pdp/v1/audit.proto\x12\x06pdp.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc8\x05\n" +
+	"\x12pdp/v1/audit.proto\x12\x06pdp.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x88\x06\n" +
 	"\x0eDecisionRecord\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x1f\n" +
 	"\vdecision_id\x18\x02 \x01(\tR\n" +
@@ -791,7 +810,9 @@ const file_pdp_v1_audit_proto_rawDesc = "" +
 	"\n" +
 	"mask_error\x18\x14 \x01(\bR\tmaskError\x12\x1b\n" +
 	"\tprev_hash\x18\x15 \x01(\tR\bprevHash\x12\x12\n" +
-	"\x04hash\x18\x16 \x01(\tR\x04hash\"\xde\x03\n" +
+	"\x04hash\x18\x16 \x01(\tR\x04hash\x12\x19\n" +
+	"\btrace_id\x18\x17 \x01(\tR\atraceId\x12#\n" +
+	"\rbundle_digest\x18\x18 \x01(\tR\fbundleDigest\"\xde\x03\n" +
 	"\x15QueryDecisionsRequest\x12!\n" +
 	"\fsubject_type\x18\x01 \x01(\tR\vsubjectType\x12\x1d\n" +
 	"\n" +
