@@ -55,7 +55,7 @@ test-short:
 	go test -short ./...
 
 # Load harness (test/bench, described in test/bench/README.md): noop, check-uncached, check-cached,
-# check-redis and opa-rest one after another, then the ratios. Not part of
+# check-redis, opa-rest and opa-rest-logged one after another, then the ratios. Not part of
 # `make test`. BENCH_FLAGS passes flags, e.g. BENCH_FLAGS='-duration 30s -repeat 0.5'.
 BENCH_FLAGS ?=
 bench: deps

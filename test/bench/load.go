@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -22,32 +23,20 @@ type result struct {
 	p50, p99 time.Duration
 	errors   int64
 	firstErr error
-	// serverCPU and clientCPU are the CPU the server's processes and the
-	// load generator used per request in the measured phase, and busy the
-	// share of the machine's processors in use then; all 0 when unknown.
+	// serverCPU is the CPU the server's processes used per request from
+	// the start of the measured phase until its audit trail had caught up
+	// (deferred work included); clientCPU the load generator's per request
+	// in the measured phase, and busy the share of the machine's
+	// processors in use then; all 0 when unknown.
 	serverCPU, clientCPU time.Duration
 	busy                 float64
+	// trail is what the pdp's audit trail had left to index when the load
+	// ended and how long it took to catch up; nil for other servers.
+	trail *catchUp
 	// hitShare is the share of answers marked cache_hit (gRPC scenarios).
 	hitShare float64
 	skipped  string // why the scenario did not run; empty when it ran
 }
-
-func (r result) line() string {
-	if r.skipped != "" {
-		return fmt.Sprintf("SKIP scenario=%s reason=%q", r.scenario, r.skipped)
-	}
-	return fmt.Sprintf("RESULT scenario=%s rps=%.0f p50_ms=%.3f p99_ms=%.3f errors=%d",
-		r.scenario, r.rps, ms(r.p50), ms(r.p99), r.errors)
-}
-
-func (r result) cpuLine() string {
-	return fmt.Sprintf("CPU scenario=%s server_cpu_us_per_req=%.1f client_cpu_us_per_req=%.1f machine_busy=%.2f cache_hit_share=%.2f",
-		r.scenario, us(r.serverCPU), us(r.clientCPU), r.busy, r.hitShare)
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
 // load drives c with a fixed number of concurrent callers: first a warm-up
 // whose latencies are dropped, then the measured phase. Errors of both
@@ -56,44 +45,75 @@ type load struct {
 	concurrency      int
 	warmup, duration time.Duration
 	mix              *mix
+	// catchUp bounds the wait for a pdp's audit trail after each phase.
+	catchUp time.Duration
 }
 
 // measuring, when not nil, is called as the measured phase starts; the
 // function it returns is called when it ends (profiling uses it).
 func (l load) run(ctx context.Context, name string, s *server, measuring func() func() error) result {
-	c := s.caller
 	var seq atomic.Uint64
 	var errs errCount
-	l.phase(ctx, c, &seq, &errs, l.warmup, false)
+	l.phase(ctx, s.caller, &seq, &errs, l.warmup, false)
+	// The warm-up's deferred audit work is not the measured phase's.
+	if _, err := s.trail.wait(ctx, l.catchUp); err != nil {
+		errs.add(fmt.Errorf("after the warm-up: %w", err))
+	}
 	done := func() error { return nil }
 	if measuring != nil {
 		done = measuring()
 	}
-	start := time.Now()
-	u0, err0 := s.usage()
-	lat := l.phase(ctx, c, &seq, &errs, l.duration, true)
-	elapsed := time.Since(start)
-	u1, err1 := s.usage()
+	r, lat := l.measure(ctx, s, &seq, &errs)
 	if err := done(); err != nil {
 		errs.add(fmt.Errorf("profile: %w", err))
 	}
-	r := result{scenario: name, rps: float64(len(lat)) / elapsed.Seconds(), errors: errs.n.Load(), firstErr: errs.first()}
-	if len(lat) > 0 && err0 == nil && err1 == nil {
-		r.usedCPU(u0, u1, len(lat))
-	}
-	if g, ok := c.(interface{ hitShare() float64 }); ok {
+	r.scenario, r.errors, r.firstErr = name, errs.n.Load(), errs.first()
+	if g, ok := s.caller.(interface{ hitShare() float64 }); ok {
 		r.hitShare = g.hitShare()
 	}
 	r.p50, r.p99 = percentile(lat, 0.50), percentile(lat, 0.99)
 	return r
 }
 
-// usedCPU sets the CPU figures from snapshots taken around n requests.
-func (r *result) usedCPU(before, after usage, n int) {
-	r.serverCPU = (after.server - before.server) / time.Duration(n)
-	r.clientCPU = (after.client - before.client) / time.Duration(n)
-	if total := after.total - before.total; total > 0 {
-		r.busy = float64(after.busy-before.busy) / float64(total)
+// measure runs the measured phase and then waits for the server's audit
+// trail, if any, to catch up; it returns the latencies and a result with
+// the throughput, CPU and catch-up figures.
+func (l load) measure(ctx context.Context, s *server, seq *atomic.Uint64, errs *errCount) (result, []time.Duration) {
+	start := time.Now()
+	u0, err0 := s.usage()
+	lat := l.phase(ctx, s.caller, seq, errs, l.duration, true)
+	elapsed := time.Since(start)
+	u1, err1 := s.usage()
+	trail, errTrail := s.trail.wait(ctx, l.catchUp)
+	u2, err2 := s.usage()
+	if errTrail != nil {
+		errs.add(errTrail)
+	}
+	r := result{rps: float64(len(lat)) / elapsed.Seconds(), trail: trail}
+	if len(lat) > 0 && errors.Join(err0, err1, err2, errTrail) == nil {
+		r.usedCPU(u0, u1, u2, len(lat))
+	}
+	return r, lat
+}
+
+// fail counts err, when not nil, as one more error of the scenario.
+func (r *result) fail(err error) {
+	if err == nil {
+		return
+	}
+	r.errors++
+	if r.firstErr == nil {
+		r.firstErr = err
+	}
+}
+
+// usedCPU sets the CPU figures of n requests from snapshots taken before
+// them, when the load ended, and when the server had caught up.
+func (r *result) usedCPU(before, loadEnd, caughtUp usage, n int) {
+	r.serverCPU = (caughtUp.server - before.server) / time.Duration(n)
+	r.clientCPU = (loadEnd.client - before.client) / time.Duration(n)
+	if total := loadEnd.total - before.total; total > 0 {
+		r.busy = float64(loadEnd.busy-before.busy) / float64(total)
 	}
 }
 

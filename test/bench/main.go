@@ -141,7 +141,7 @@ func setup(ctx context.Context, o options, stderr io.Writer) (*harness, func(), 
 		return nil, cleanup, err
 	}
 	h := &harness{root: root, tmp: tmp, pdpBin: o.pdpBin, opaBin: o.opaBin, entrypoint: o.entrypoint,
-		profileDir: o.profileDir, load: load{concurrency: o.concurrency, warmup: o.warmup, duration: o.duration, mix: m}}
+		profileDir: o.profileDir, load: load{concurrency: o.concurrency, warmup: o.warmup, duration: o.duration, mix: m, catchUp: catchUpTimeout}}
 	return h, cleanup, h.binaries(ctx, stderr)
 }
 
@@ -184,6 +184,9 @@ func (h *harness) scenario(ctx context.Context, name string, stderr io.Writer) r
 		hook = func() func() error { return h.profile(ctx, name, s.pprof, h.load.duration) }
 	}
 	r := h.load.run(ctx, name, s, hook)
+	if s.check != nil {
+		r.fail(s.check())
+	}
 	if err := s.stop(); err != nil {
 		fmt.Fprintf(stderr, "bench: stop %s: %v\n", name, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -20,16 +21,37 @@ import (
 type proc struct {
 	name   string
 	cmd    *exec.Cmd
-	log    *syncBuffer
+	log    interface{ tail() string } // the end of its output, for errors
 	exited chan error
 }
 
+// startProc starts bin with its output in a bounded in-memory buffer.
 func startProc(name, dir string, env []string, bin string, args ...string) (*proc, error) {
-	p := &proc{name: name, log: &syncBuffer{}, exited: make(chan error, 1)}
-	p.cmd = exec.Command(bin, args...)
+	log := &syncBuffer{}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = log, log
+	return launch(name, dir, cmd, log)
+}
+
+// startProcLogFile starts bin with its standard output and error written
+// straight to the file logPath (created or truncated): the process writes
+// to the file itself, as a server logging to a file does.
+func startProcLogFile(name, dir, logPath, bin string, args ...string) (*proc, error) {
+	f, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	defer f.Close() // the child has its own descriptor
+	cmd := exec.Command(bin, args...)
+	cmd.Env = os.Environ()
+	cmd.Stdout, cmd.Stderr = f, f
+	return launch(name, dir, cmd, fileTail(logPath))
+}
+
+func launch(name, dir string, cmd *exec.Cmd, log interface{ tail() string }) (*proc, error) {
+	p := &proc{name: name, cmd: cmd, log: log, exited: make(chan error, 1)}
 	p.cmd.Dir = dir
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
@@ -189,6 +211,25 @@ func (b *syncBuffer) tail() string {
 	defer b.mu.Unlock()
 	s := b.buf.String()
 	return s[max(0, len(s)-4096):]
+}
+
+// fileTail is the path of a log file a process writes.
+type fileTail string
+
+func (f fileTail) tail() string {
+	file, err := os.Open(string(f))
+	if err != nil {
+		return err.Error()
+	}
+	defer file.Close()
+	if fi, err := file.Stat(); err == nil && fi.Size() > 4096 {
+		_, _ = file.Seek(-4096, io.SeekEnd)
+	}
+	b, err := io.ReadAll(file)
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
 }
 
 var errSkip = errors.New("skipped")

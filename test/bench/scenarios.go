@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -10,12 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
 // scenarioNames is the run order; the ratios compare these.
 func scenarioNames() []string {
-	return []string{"noop", "check-uncached", "check-cached", "check-redis", "opa-rest"}
+	return []string{"noop", "check-uncached", "check-cached", "check-redis", "opa-rest", "opa-rest-logged"}
 }
 
 // harness holds what every scenario needs.
@@ -35,6 +37,11 @@ type server struct {
 	caller caller
 	procs  []*proc
 	pprof  string // host:port of the pdp's pprof endpoint, when profiling
+	// trail reads the pdp's audit backlog; nil for a server without one.
+	trail *trailWatch
+	// check, when not nil, says after the load whether the server did
+	// what the scenario stands for.
+	check func() error
 }
 
 func (s *server) stop() error {
@@ -59,7 +66,9 @@ func (h *harness) start(name string) (*server, error) {
 	case "check-redis":
 		return h.startPDPRedis()
 	case "opa-rest":
-		return h.startOPA()
+		return h.startOPA("")
+	case "opa-rest-logged":
+		return h.startOPA(filepath.Join(h.tmp, name+".log"))
 	}
 	return nil, fmt.Errorf("unknown scenario %q (known: %v)", name, scenarioNames())
 }
@@ -102,7 +111,12 @@ func (h *harness) startPDP(name string, extra ...string) (*server, error) {
 		_ = p.stop()
 		return nil, err
 	}
-	return h.grpcServer([]*proc{p}, grpcAddr, pprofAddr)
+	s, err := h.grpcServer([]*proc{p}, grpcAddr, pprofAddr)
+	if err != nil {
+		return nil, err
+	}
+	s.trail = newTrailWatch("http://" + httpAddr + "/metrics")
+	return s, nil
 }
 
 func (h *harness) grpcServer(procs []*proc, addr, pprof string) (*server, error) {
@@ -144,15 +158,25 @@ func (h *harness) startPDPRedis() (*server, error) {
 	return s, nil
 }
 
-// startOPA runs `opa run --server` on the same bundle, without decision
-// logs, and waits for its health endpoint to report the bundle loaded.
-func (h *harness) startOPA() (*server, error) {
+// startOPA runs `opa run --server` on the same bundle and waits for its
+// health endpoint to report the bundle loaded. With a logFile, its console
+// decision logger is on, writing one JSON line per decision to OPA's
+// standard error, and OPA's output goes to that file (on the same disk as
+// the pdp's trail); without, it logs no decisions.
+func (h *harness) startOPA(logFile string) (*server, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	p, err := startProc("opa", h.root, nil, h.opaBin, "run", "--server", "--addr", addr,
-		"--log-level", "error", "--bundle", filepath.Join(h.root, "bundles", "example"))
+	args := []string{"run", "--server", "--addr", addr, "--log-level", "error",
+		"--bundle", filepath.Join(h.root, "bundles", "example")}
+	var p *proc
+	if logFile == "" {
+		p, err = startProc("opa", h.root, nil, h.opaBin, args...)
+	} else {
+		args = append(args, "--set", "decision_logs.console=true")
+		p, err = startProcLogFile("opa (decision logs)", h.root, logFile, h.opaBin, args...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +184,29 @@ func (h *harness) startOPA() (*server, error) {
 		return nil, errors.Join(err, p.stop())
 	}
 	c := newRESTCaller("http://"+addr+"/v1/data/"+h.entrypoint, h.load.concurrency)
-	return &server{caller: c, procs: []*proc{p}}, nil
+	s := &server{caller: c, procs: []*proc{p}}
+	if logFile != "" {
+		s.check = func() error { return loggedDecisions(logFile) }
+	}
+	return s, nil
+}
+
+// loggedDecisions fails when OPA wrote no decision to logFile, so that
+// opa-rest-logged cannot silently run without its decision logs.
+func loggedDecisions(logFile string) error {
+	f, err := os.Open(logFile)
+	if err != nil {
+		return fmt.Errorf("decision log: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for i := 0; i < 100 && sc.Scan(); i++ {
+		if strings.Contains(sc.Text(), `"decision_id"`) {
+			return nil
+		}
+	}
+	return fmt.Errorf("OPA logged no decision to %s in its first 100 lines (%v)", logFile, sc.Err())
 }
 
 func stopAll(ps []*proc) error {
