@@ -106,8 +106,12 @@ func whereClause(f audit.Filter, cur audit.Cursor) (string, []any) {
 			add(eq.col+" = ?", eq.val)
 		}
 	}
-	if f.Allow != nil {
-		add("allow = ?", *f.Allow)
+	switch { // literal, so that the planner may use the partial index of denies
+	case f.Allow == nil:
+	case *f.Allow:
+		add("allow = 1")
+	default:
+		add("allow = 0")
 	}
 	if !f.Since.IsZero() {
 		add("time >= ?", f.Since.UTC().Format(audit.TimeFormat))

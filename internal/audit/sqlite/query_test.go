@@ -140,13 +140,13 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.db")
 	openStore(t, sqlite.Options{Path: path})
 	raw := rawDB(t, path)
-	yes := true
+	yes, no := true, false
 	cur := audit.Cursor{Time: "2026-01-01T00:00:00.000000000Z", Seq: 10}
 	cases := map[string]audit.Filter{
 		"subject id": {SubjectID: "s"}, "subject": {SubjectType: "user", SubjectID: "s"},
 		"resource": {ResourceType: "doc", ResourceID: "d"}, "resource type": {ResourceType: "doc"},
 		"action": {Action: "read"}, "caller": {Caller: "c"}, "bundle revision": {BundleRevision: "r"},
-		"allow": {Allow: &yes}, "since": {Since: queryBase}, "until": {Until: queryBase},
+		"allow": {Allow: &yes}, "deny": {Allow: &no}, "since": {Since: queryBase}, "until": {Until: queryBase},
 		"decision id": {DecisionID: "x"}, "subject and time": {SubjectID: "s", Since: queryBase, Until: queryBase},
 	}
 	for name, f := range cases {
@@ -171,6 +171,9 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 			if !strings.Contains(text, "USING INDEX") && !strings.Contains(text, "USING COVERING INDEX") ||
 				strings.Contains(text, "SCAN decisions") && !strings.Contains(text, "INDEX") {
 				t.Errorf("%s (cursor %v): plan %q uses no index", name, c.Time != "", text)
+			}
+			if name == "deny" && !strings.Contains(text, "decisions_deny") {
+				t.Errorf("deny (cursor %v): plan %q does not use the index of denies", c.Time != "", text)
 			}
 		}
 	}

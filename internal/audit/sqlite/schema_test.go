@@ -24,7 +24,7 @@ func TestSchemaForAuditors(t *testing.T) {
 			"seq,decision_id,time,caller,subject_type,subject_id,resource_type,resource_id,action,allow," +
 				"reasons,obligations,input,bundle_revision,entrypoint,cache_hit,latency_us,error,trace_id,masked,mask_error,prev_hash,hash,bundle_digest"},
 		{"SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_list('decisions') WHERE origin = 'c' ORDER BY name)",
-			"decisions_action,decisions_allow,decisions_caller,decisions_resource,decisions_revision," +
+			"decisions_action,decisions_caller,decisions_deny,decisions_resource,decisions_revision," +
 				"decisions_subject,decisions_time,decisions_trace"},
 		{"SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_table_info('checkpoints') ORDER BY cid)",
 			"id,seq,hash,time,kind,public_key,signature"},
