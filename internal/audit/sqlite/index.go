@@ -13,7 +13,7 @@ import (
 const (
 	// DefaultIndexEvery is how often the indexer looks for journaled
 	// records: records are in the trail's table within about this long.
-	DefaultIndexEvery = 500 * time.Millisecond
+	DefaultIndexEvery = time.Second
 	// IndexAt is the number of waiting records that wakes the indexer
 	// early.
 	IndexAt = 16384
@@ -175,6 +175,7 @@ func (s *Store) indexOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	s.stats.grew(ctx, s.db, len(recs), s.opts.Logger)
 	return len(recs), s.indexed(len(recs), len(cps))
 }
 

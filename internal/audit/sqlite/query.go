@@ -48,15 +48,38 @@ func (s *Store) Query(ctx context.Context, f audit.Filter, p audit.Page) ([]audi
 // selects and that come after cur in newest-first order.
 func (s *Store) pendingMatches(f audit.Filter, cur audit.Cursor, limit int) ([]audit.Entry, error) {
 	s.mu.Lock()
-	var found []audit.Sealed
-	for _, p := range s.pending.recs {
-		if f.Matches(p.Entry) && (cur.Time == "" || !newer(p.Entry, cur)) {
-			found = append(found, p)
+	top := newestN{limit: limit}
+	for i := len(s.pending.recs) - 1; i >= 0; i-- {
+		p := &s.pending.recs[i]
+		if top.wants(p.Entry) && f.Matches(p.Entry) && (cur.Time == "" || !newer(p.Entry, cur)) {
+			top.add(p)
 		}
 	}
+	found := make([]audit.Sealed, len(top.recs))
+	for i, p := range top.recs {
+		found[i] = *p
+	}
 	s.mu.Unlock()
-	slices.SortFunc(found, func(a, b audit.Sealed) int { return byNewest(a.Entry, b.Entry) })
-	return stored(found[:min(len(found), limit)])
+	return stored(found)
+}
+
+// newestN keeps the newest limit records offered, newest first; offering
+// is cheap once it is full and a record is older than all it keeps.
+type newestN struct {
+	limit int
+	recs  []*audit.Sealed
+}
+
+func (n *newestN) wants(e audit.Entry) bool {
+	return len(n.recs) < n.limit || byNewest(e, n.recs[len(n.recs)-1].Entry) < 0
+}
+
+func (n *newestN) add(p *audit.Sealed) {
+	i, _ := slices.BinarySearchFunc(n.recs, p, func(a, b *audit.Sealed) int { return byNewest(a.Entry, b.Entry) })
+	n.recs = slices.Insert(n.recs, i, p)
+	if len(n.recs) > n.limit {
+		n.recs = n.recs[:n.limit]
+	}
 }
 
 // newer reports whether e comes at or before cur in newest-first order.

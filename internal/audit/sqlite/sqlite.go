@@ -96,7 +96,8 @@ type Store struct {
 	pending pendingSet  // journaled and not yet in the trail (index.go)
 	closed  bool        // no more appends
 
-	indexMu   sync.Mutex // serialises writes to the trail
+	indexMu   sync.Mutex   // serialises writes to the trail
+	stats     plannerStats // stats.go; under indexMu
 	indexNow  chan struct{}
 	stopIndex chan struct{}
 	indexDone chan struct{}
