@@ -52,13 +52,13 @@ func TestAppendJournalsThenIndexerIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for count(t, raw, "decisions") < 5 {
+	for count(t, raw, "decisions") < 5 || s.Backlog().Records > 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the indexer did not take the journaled records into decisions")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if b := s.Backlog(); b.Records != 0 || b.Bytes != 0 || segments(t, path) != 0 {
+	if b := s.Backlog(); b.Bytes != 0 || segments(t, path) != 0 {
 		t.Errorf("after indexing: backlog %+v, %d segments; want an empty journal", b, segments(t, path))
 	}
 }
