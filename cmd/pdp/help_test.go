@@ -49,14 +49,10 @@ var placeholders = map[string]bool{
 	"NAME": true,
 }
 
-// TestFlagPlaceholders: in the --help of every command but serve (whose
-// flags and their reference come from the configuration), a flag's
+// TestFlagPlaceholders: in the --help of every command, a flag's
 // placeholder names the value it takes.
 func TestFlagPlaceholders(t *testing.T) {
 	for _, target := range helpTargets() {
-		if target[0] == "serve" {
-			continue
-		}
 		_, out, _ := runWith("", nil, append(append([]string{}, target...), "--help")...)
 		for line := range strings.Lines(out) {
 			flag, ok := strings.CutPrefix(line, "  --")

@@ -15,6 +15,9 @@ func TestRecordFrameRoundTrip(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		r := recordGen(true).Draw(t, "record")
 		r.DecisionID = "id-" + r.DecisionID
+		if y := r.Time.UTC().Year(); y < 0 || y > 9999 {
+			t.Skip("RFC 3339 has four-digit years; decision times come from the server's clock")
+		}
 		s, err := SealEntry(GenesisHash, rapid.Int64Range(1, 1<<50).Draw(t, "seq"), r)
 		if err != nil {
 			t.Skip("not sealable")

@@ -20,9 +20,9 @@ func defaultAlarm() AlarmConfig {
 }
 
 func defineAlarm(fs *flag.FlagSet, a *AlarmConfig) {
-	fs.Float64Var(&a.Ratio, "deny-spike-ratio", a.Ratio, "deny-spike alarm: deny ratio above this `multiple` of its baseline")
-	fs.IntVar(&a.Min, "deny-spike-min", a.Min, "deny-spike alarm: least `decisions` in a window before it counts")
-	fs.DurationVar(&a.Window, "deny-spike-window", a.Window, "deny-spike alarm: `window` of the rolling deny ratio")
+	fs.Float64Var(&a.Ratio, "deny-spike-ratio", a.Ratio, "deny-spike alarm: deny ratio above this `factor` of its baseline")
+	fs.IntVar(&a.Min, "deny-spike-min", a.Min, "deny-spike alarm: least `N` decisions in a window before it counts")
+	fs.DurationVar(&a.Window, "deny-spike-window", a.Window, "deny-spike alarm: `duration` of the rolling deny ratio window")
 }
 
 func (c Config) validateAlarm(p *problems) {

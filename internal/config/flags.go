@@ -30,10 +30,10 @@ func defineServer(fs *flag.FlagSet, s *ServerConfig) {
 	fs.StringVar(&s.HTTPAddr, "http-addr", s.HTTPAddr, "HTTP listen `address` (host:port): health, metrics, AuthZEN")
 	fs.StringVar(&s.PublicURL, "public-url", s.PublicURL, "public base `URL` of the HTTP port (default http://<http-addr>)")
 	fs.BoolVar(&s.Insecure, "insecure", s.Insecure, "allow plaintext listeners on non-loopback addresses")
-	fs.IntVar(&s.MaxBatch, "max-batch", s.MaxBatch, "maximum `items` in one batch request (1..1000)")
-	fs.DurationVar(&s.ShutdownGrace, "shutdown-grace", s.ShutdownGrace, "graceful shutdown `period` before forcing")
-	fs.Float64Var(&s.RateLimit, "rate-limit", s.RateLimit, "requests a `second` per caller (token bucket); 0 = off")
-	fs.IntVar(&s.RateBurst, "rate-burst", s.RateBurst, "token bucket `size` per caller; 0 = max(1, --rate-limit)")
+	fs.IntVar(&s.MaxBatch, "max-batch", s.MaxBatch, "maximum `N` items in one batch request (1..1000)")
+	fs.DurationVar(&s.ShutdownGrace, "shutdown-grace", s.ShutdownGrace, "graceful shutdown `duration` before forcing")
+	fs.Float64Var(&s.RateLimit, "rate-limit", s.RateLimit, "`N` requests a second per caller (token bucket); 0 = off")
+	fs.IntVar(&s.RateBurst, "rate-burst", s.RateBurst, "token bucket size `N` per caller; 0 = max(1, --rate-limit)")
 }
 
 func defineTLS(fs *flag.FlagSet, t *TLSConfig) {
@@ -45,7 +45,7 @@ func defineTLS(fs *flag.FlagSet, t *TLSConfig) {
 func defineBundle(fs *flag.FlagSet, b *BundleConfig) {
 	fs.Var(&listValue{p: &b.Sources}, "bundle", "bundle `source`: directory, .tar.gz or URL; repeatable")
 	fs.StringVar(&b.Entrypoint, "entrypoint", b.Entrypoint, "entrypoint `path` under data (default: manifest, else authz/decision)")
-	fs.DurationVar(&b.Poll, "bundle-poll", b.Poll, "bundle polling `interval`; 0 = off")
+	fs.DurationVar(&b.Poll, "bundle-poll", b.Poll, "bundle polling `duration`; 0 = off")
 	fs.StringVar(&b.VerificationKey, "bundle-verification-key", b.VerificationKey, "`file`: PEM public key (or HMAC secret) verifying bundle signatures")
 	fs.StringVar(&b.VerificationKeyID, "bundle-verification-key-id", b.VerificationKeyID, "key `id` of the verification key")
 	fs.StringVar(&b.VerificationAlg, "bundle-verification-alg", b.VerificationAlg, "signature `algorithm` of the verification key")
@@ -58,15 +58,15 @@ func defineAudit(fs *flag.FlagSet, a *AuditConfig) {
 	fs.DurationVar(&a.Retention, "audit-retention", a.Retention, "keep audit records for this `duration`; 0 = forever")
 	fs.StringVar(&a.SigningKey, "audit-signing-key", a.SigningKey, "Ed25519 private key `file` (PEM) signing audit checkpoints (default <data-dir>/audit-signing-key.pem, generated)")
 	fs.IntVar(&a.CheckpointEvery, "audit-checkpoint-every", a.CheckpointEvery, "sign an audit checkpoint every `N` records; 0 = only by time")
-	fs.DurationVar(&a.CheckpointInterval, "audit-checkpoint-interval", a.CheckpointInterval, "sign an audit checkpoint this `often` while records arrive; 0 = only by count")
+	fs.DurationVar(&a.CheckpointInterval, "audit-checkpoint-interval", a.CheckpointInterval, "sign an audit checkpoint every `duration` while records arrive; 0 = only by count")
 }
 
 func defineCache(fs *flag.FlagSet, c *CacheConfig) {
 	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "shared cache `URL` redis://[user:pass@]host:port/db or rediss://; more servers as ?addr=host:port&addr=...")
 	fs.BoolVar(&c.RedisCluster, "redis-cluster", c.RedisCluster, "--redis-url names the seed nodes of a Redis Cluster")
 	fs.StringVar(&c.RedisSentinelMaster, "redis-sentinel-master", c.RedisSentinelMaster, "master `name` watched by the sentinels that --redis-url names")
-	fs.DurationVar(&c.TTL, "cache-ttl", c.TTL, "decision cache `ttl`; 0 = cache off")
-	fs.IntVar(&c.Size, "cache-size", c.Size, "in-process decision cache `entries`")
+	fs.DurationVar(&c.TTL, "cache-ttl", c.TTL, "decision cache time to live, a `duration`; 0 = cache off")
+	fs.IntVar(&c.Size, "cache-size", c.Size, "in-process decision cache size, `N` entries")
 }
 
 func defineAuth(fs *flag.FlagSet, a *AuthzConfig, j *JWTConfig) {
