@@ -150,3 +150,30 @@ func TestOpenRejectsNewerSchema(t *testing.T) {
 		t.Fatal("Open of a database from a newer version succeeded")
 	}
 }
+
+// TestTrailConformance runs the read-side suite every audit store passes,
+// against records taken into the trail and, in a second run, against
+// records the trail has not indexed yet (still in the journal).
+func TestTrailConformance(t *testing.T) {
+	for _, journaled := range []bool{false, true} {
+		t.Run(map[bool]string{false: "indexed", true: "journaled"}[journaled], func(t *testing.T) {
+			audittest.RunTrail(t, func(t *testing.T, recs []pdp.Record, signer *audit.Signer) audittest.Trail {
+				path := filepath.Join(t.TempDir(), "audit.db")
+				s := openStore(t, sqlite.Options{Path: path, Signer: signer})
+				if journaled {
+					t.Cleanup(stick(t, rawDB(t, path)))
+				}
+				if err := s.Append(context.Background(), recs); err != nil {
+					t.Fatal(err)
+				}
+				if _, _, err := s.Checkpoint(context.Background(), audit.CheckpointShutdown); err != nil {
+					t.Fatal(err)
+				}
+				if !journaled {
+					flush(t, s)
+				}
+				return s
+			})
+		})
+	}
+}
