@@ -80,6 +80,8 @@ type AuditConfig struct {
 	SigningKey         string        `yaml:"signing_key"`
 	CheckpointEvery    int           `yaml:"checkpoint_every"`    // --audit-checkpoint-every N records; 0: only by time
 	CheckpointInterval time.Duration `yaml:"checkpoint_interval"` // --audit-checkpoint-interval; 0: only by count
+	// Fleet ships the trail to the fleet's PostgreSQL (fleet.go).
+	Fleet FleetConfig `yaml:",inline"`
 }
 
 // CacheConfig covers the decision cache.
@@ -133,7 +135,7 @@ func Default() Config {
 			VerificationKeyID: "default",
 			VerificationAlg:   "RS256",
 		},
-		Audit: AuditConfig{Sync: "normal", CheckpointEvery: 1000, CheckpointInterval: time.Minute},
+		Audit: AuditConfig{Sync: "normal", CheckpointEvery: 1000, CheckpointInterval: time.Minute, Fleet: defaultFleet()},
 		Cache: CacheConfig{TTL: 60 * time.Second, Size: 10000},
 		Log:   LogConfig{Level: "info"},
 		Alarm: defaultAlarm(),
@@ -147,7 +149,8 @@ func (c Config) TLSEnabled() bool {
 
 // Complete fills the values derived from others when they are empty:
 // Audit.DB becomes DataDir/audit.db and Server.PublicURL becomes
-// http://HTTPAddr (https:// when TLS is on; "localhost" for an empty host).
+// http://HTTPAddr (https:// when TLS is on; "localhost" for an empty host);
+// with --audit-url, an empty instance id becomes the host name.
 // Load calls it; call it yourself on a Config built by hand.
 func (c Config) Complete() Config {
 	if c.Audit.DB == "" && c.DataDir != "" {
@@ -156,6 +159,7 @@ func (c Config) Complete() Config {
 	if c.Server.PublicURL == "" && c.Server.HTTPAddr != "" {
 		c.Server.PublicURL = c.defaultPublicURL()
 	}
+	c.Audit.Fleet = c.Audit.Fleet.completeInstanceID()
 	return c
 }
 

@@ -59,6 +59,15 @@ func defineAudit(fs *flag.FlagSet, a *AuditConfig) {
 	fs.StringVar(&a.SigningKey, "audit-signing-key", a.SigningKey, "Ed25519 private key `file` (PEM) signing audit checkpoints (default <data-dir>/audit-signing-key.pem, generated)")
 	fs.IntVar(&a.CheckpointEvery, "audit-checkpoint-every", a.CheckpointEvery, "sign an audit checkpoint every `N` records; 0 = only by time")
 	fs.DurationVar(&a.CheckpointInterval, "audit-checkpoint-interval", a.CheckpointInterval, "sign an audit checkpoint every `duration` while records arrive; 0 = only by count")
+	defineFleet(fs, &a.Fleet)
+}
+
+func defineFleet(fs *flag.FlagSet, f *FleetConfig) {
+	fs.StringVar(&f.URL, "audit-url", f.URL, "fleet audit database `URL` postgres://USER@HOST:PORT/DB?sslmode=...; records are shipped there")
+	fs.StringVar(&f.PasswordFile, "audit-password-file", f.PasswordFile, "`file` holding the password of --audit-url")
+	fs.StringVar(&f.InstanceID, "instance-id", f.InstanceID, "`id` of this replica and its hash chain in the fleet's trail (default: the host name)")
+	fs.Var(&f.BacklogMax, "audit-backlog-max", "`size` of records not yet shipped past which Check is Unavailable (e.g. 512MiB)")
+	fs.StringVar(&f.Ship, "audit-ship", f.Ship, "`mode`: async (answer once durable locally) or sync (once PostgreSQL committed)")
 }
 
 func defineCache(fs *flag.FlagSet, c *CacheConfig) {

@@ -13,11 +13,12 @@ import (
 const redactedText = "REDACTED"
 
 // Redacted returns a copy of c fit for printing and logging: passwords in
-// URLs (redis, JWKS, bundle sources, public URL), secret-like query
+// URLs (redis, audit database, JWKS, bundle sources, public URL), secret-like query
 // parameters and inline key material are replaced by "REDACTED". File paths
 // are kept: they name secrets without revealing them.
 func (c Config) Redacted() Config {
 	c.Cache.RedisURL = redactURL(c.Cache.RedisURL)
+	c.Audit.Fleet.URL = redactPostgresURL(c.Audit.Fleet.URL)
 	c.JWT.JWKSURL = redactURL(c.JWT.JWKSURL)
 	c.Server.PublicURL = redactURL(c.Server.PublicURL)
 	if c.Bundle.Sources != nil {

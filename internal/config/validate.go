@@ -162,6 +162,7 @@ func (c Config) validateAudit(p *problems) {
 	if c.Audit.CheckpointEvery < 0 {
 		p.add("audit-checkpoint-every", "must not be negative, got %d", c.Audit.CheckpointEvery)
 	}
+	c.validateFleet(p) // fleet.go
 }
 
 func (c Config) validateCache(p *problems) {
