@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/rego"
 
@@ -53,10 +54,10 @@ func assertAudited(t *testing.T, db *sql.DB, resp *pdpv1.CheckResponse) map[stri
 	t.Helper()
 	var allow bool
 	var rev, input string
-	row := db.QueryRow(`SELECT allow, bundle_revision, input FROM decisions WHERE decision_id = ?`, resp.GetDecisionId())
-	if err := row.Scan(&allow, &rev, &input); err != nil {
-		t.Fatalf("decision %s not in the audit table: %v", resp.GetDecisionId(), err)
-	}
+	waitFor(t, 15*time.Second, func() bool { // the trail's table takes it within a second or two
+		row := db.QueryRow(`SELECT allow, bundle_revision, input FROM decisions WHERE decision_id = ?`, resp.GetDecisionId())
+		return row.Scan(&allow, &rev, &input) == nil
+	})
 	if allow != resp.GetAllow() || rev != resp.GetBundleRevision() {
 		t.Errorf("audited allow=%v rev=%q, answered allow=%v rev=%q", allow, rev, resp.GetAllow(), resp.GetBundleRevision())
 	}

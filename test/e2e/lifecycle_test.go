@@ -99,7 +99,10 @@ func TestAuditStoreDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	filler := fillDisk(t, dir)
-	_, err := p.client.Check(ctxT(t), validRequest())
+	var err error
+	for i := 0; err == nil && i < 200; i++ { // the journal's last page may still take a few records
+		_, err = p.client.Check(ctxT(t), validRequest())
+	}
 	if status.Code(err) != codes.Unavailable {
 		t.Fatalf("Check with the disk full: %v; want Unavailable", err)
 	}

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -112,16 +111,10 @@ func (p *pdpProc) stop(t *testing.T) error {
 }
 
 // auditDB opens the trail as an auditor's sqlite3 shell would, once the
-// running server has indexed everything its journal holds (records reach
-// the table within a second of their decision).
+// server has indexed everything its journal holds (see awaitIndexed).
 func (p *pdpProc) auditDB(t *testing.T) *sql.DB {
 	t.Helper()
-	if p.cmd.ProcessState == nil {
-		waitFor(t, 10*time.Second, func() bool {
-			_, body := p.get("/metrics")
-			return strings.Contains(string(body), "\npdp_audit_backlog_records 0\n")
-		})
-	}
+	awaitIndexed(t, p.dataDir)
 	path := filepath.Join(p.dataDir, "audit.db")
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
 	if err != nil {
@@ -129,6 +122,17 @@ func (p *pdpProc) auditDB(t *testing.T) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// awaitIndexed waits until the journal in dataDir is empty: the server
+// has taken every record it acknowledged into the trail's table (within a
+// second or two of the decision).
+func awaitIndexed(t *testing.T, dataDir string) {
+	t.Helper()
+	waitFor(t, 15*time.Second, func() bool {
+		segs, err := filepath.Glob(filepath.Join(dataDir, "audit.db.journal", "*.seg"))
+		return err == nil && len(segs) == 0
+	})
 }
 
 // freeAddrs returns n distinct free loopback addresses: the listeners are

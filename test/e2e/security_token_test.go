@@ -64,10 +64,10 @@ func testTokenAttacks(t *testing.T, s *tlsPDP) []string {
 				t.Fatalf("Check: %v", err)
 			}
 			var subject, reasons, cause string
-			row := db.QueryRow(`SELECT subject_id, reasons, error FROM decisions WHERE decision_id = ?`, resp.GetDecisionId())
-			if err := row.Scan(&subject, &reasons, &cause); err != nil {
-				t.Fatalf("audit row: %v", err)
-			}
+			waitFor(t, 15*time.Second, func() bool { // the trail's table takes it within a second or two
+				row := db.QueryRow(`SELECT subject_id, reasons, error FROM decisions WHERE decision_id = ?`, resp.GetDecisionId())
+				return row.Scan(&subject, &reasons, &cause) == nil
+			})
 			if tc.reason == "" {
 				if subject != "alice" || strings.Contains(reasons, "token") {
 					t.Fatalf("valid token: subject %q reasons %s", subject, reasons)
@@ -104,7 +104,12 @@ func testNoTokenStored(t *testing.T, s *tlsPDP, tokens []string) {
 	}
 	blobs := map[string][]byte{"log": s.log.Bytes()}
 	files, _ := filepath.Glob(filepath.Join(s.dataDir, "audit.db*"))
+	segments, _ := filepath.Glob(filepath.Join(s.dataDir, "audit.db.journal", "*"))
+	files = append(files, segments...)
 	for _, f := range files {
+		if info, err := os.Stat(f); err == nil && info.IsDir() {
+			continue
+		}
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
