@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -62,7 +63,8 @@ func BenchmarkWritePath(b *testing.B) {
 	})
 	for _, step := range []string{"journal", "index", "journal+index"} {
 		b.Run(step, func(b *testing.B) {
-			s := openStore(b, sqlite.Options{Path: filepath.Join(b.TempDir(), "audit.db"), IndexEvery: time.Hour})
+			path := filepath.Join(b.TempDir(), "audit.db")
+			s := openStore(b, sqlite.Options{Path: path, IndexEvery: time.Hour})
 			recs := audittest.NewRecords(b.N + batch)
 			appendAll := func(n int) {
 				for i := 0; i < n; i += batch {
@@ -84,6 +86,8 @@ func BenchmarkWritePath(b *testing.B) {
 				cpuPerRecord(b, func(int) { flushAll() })
 			default:
 				cpuPerRecord(b, func(n int) { appendAll(n); flushAll() })
+				b.ReportMetric(float64(diskBytes(b, path))/float64(b.N), "disk-bytes/record")
+				b.ReportMetric(float64(fileSize(path))/float64(b.N), "db-bytes/record")
 			}
 		})
 	}
@@ -119,4 +123,28 @@ func runParallel(b *testing.B, s *sqlite.Store, write func(pdp.Record) error) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "decisions/s")
 	b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/1e3/float64(b.N), "cpu-µs/record")
+}
+
+// diskBytes is the size of the trail's files: the database, its
+// write-ahead log (bounded by SQLite's checkpoints, not per record) and the
+// journal's segments.
+func diskBytes(b *testing.B, path string) int64 {
+	files, _ := filepath.Glob(path + "*")
+	segs, _ := filepath.Glob(filepath.Join(sqlite.JournalDir(path), "*"))
+	var n int64
+	for _, f := range append(files, segs...) {
+		if info, err := os.Stat(f); err == nil && !info.IsDir() {
+			n += info.Size()
+		}
+	}
+	return n
+}
+
+// fileSize is the size of one file (0 when it is missing).
+func fileSize(path string) int64 {
+	info, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return info.Size()
 }
