@@ -46,6 +46,8 @@ type App struct {
 
 	// auditPub is the public half of the checkpoint signing key (audit.go).
 	auditPub ed25519.PublicKey
+	// fleet ships the trail to --audit-url when set (fleet.go).
+	fleet *fleet
 	// remote is the shared cache when --redis-url is set (cachestatus.go).
 	remote pinger
 
@@ -70,7 +72,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	for _, o := range opts {
 		o(a)
 	}
-	steps := []func(context.Context) error{a.lock, a.buildTelemetry, a.buildAudit, a.buildEngine, a.buildServers, a.listen}
+	steps := []func(context.Context) error{a.lock, a.buildTelemetry, a.buildAudit, a.buildFleet, a.buildEngine, a.buildServers, a.listen}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			a.close()
@@ -117,7 +119,7 @@ func (a *App) buildServers(context.Context) error {
 	}
 	svc := decision.New(decision.Options{
 		Tokens:    tokens,
-		Evaluator: a.traceEvaluator(eval), Recorder: a.traceRecorder(a.writer), Observer: a.decisionObserver(),
+		Evaluator: a.traceEvaluator(eval), Recorder: a.traceRecorder(a.fleetRecorder(a.writer)), Observer: a.decisionObserver(),
 		Logger: a.reqLog, MaxBatch: a.cfg.Server.MaxBatch,
 		Masker: audit.NewMasker(a.engine), Targets: a.engine,
 	})

@@ -55,8 +55,14 @@ func (a *App) signingKey() (ed25519.PrivateKey, error) {
 	return key, nil
 }
 
-// registerAudit serves the AuditService over the audit store.
+// registerAudit serves the AuditService over the audit store, or over the
+// fleet's database with --audit-url (fleettrail.go).
 func (a *App) registerAudit() {
+	if a.fleet != nil {
+		server.RegisterAudit(a.grpc.Server, server.AuditOptions{Trail: fleetTrail{db: a.fleet.db,
+			instance: a.cfg.Audit.Fleet.InstanceID, pub: a.auditPub}, Logger: a.log})
+		return
+	}
 	server.RegisterAudit(a.grpc.Server, server.AuditOptions{Trail: &auditTrail{Store: a.store,
 		export: audit.ExportPath(a.cfg.Audit.DB), pub: a.auditPub}, Logger: a.log})
 }

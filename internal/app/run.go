@@ -17,7 +17,8 @@ const (
 
 // Run serves until ctx ends, then shuts down: health NOT_SERVING, graceful
 // stop of both listeners (forced after the grace period), bundle watcher
-// stopped, audit writer flushed, store closed.
+// and audit shipper stopped, audit writer flushed, a last ship to the
+// fleet's database, store closed.
 func (a *App) Run(ctx context.Context) error {
 	runCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -25,6 +26,7 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.runBundles(runCtx) })
 	wg.Go(func() { a.trackHealth(runCtx) })
 	wg.Go(func() { a.runAudit(runCtx) })
+	wg.Go(func() { a.runShip(runCtx) }) // fleet.go
 	go func() { errc <- a.grpc.Serve(a.grpcLis) }()
 	go func() { errc <- serveHTTP(a.http, a.httpLis) }()
 	a.log.Info("serving", "grpc_addr", a.GRPCAddr(), "http_addr", a.HTTPAddr())
@@ -109,7 +111,11 @@ func (a *App) ready(ctx context.Context) (bool, any) {
 	if f := a.writer.LastFailure(); auditErr == nil && f != nil && time.Since(f.At) < recentCommitFailure {
 		auditErr = fmt.Errorf("audit commit failed %s ago: %w", time.Since(f.At).Round(time.Millisecond), f.Err)
 	}
-	audit := map[string]any{"ok": auditErr == nil}
+	audit := map[string]any{}
+	if err := a.shipStatus(audit); auditErr == nil { // fleet.go
+		auditErr = err
+	}
+	audit["ok"] = auditErr == nil
 	if auditErr != nil {
 		audit["error"] = auditErr.Error()
 	}

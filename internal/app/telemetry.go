@@ -131,6 +131,9 @@ func (a *App) mountMetrics(handlers map[string]http.Handler) (map[string]http.Ha
 	if err := m.Register(telemetry.AuditBacklogCollector(a.auditBacklog)); err != nil {
 		return nil, fmt.Errorf("audit metrics: %w", err)
 	}
+	if err := m.Register(telemetry.ShipBacklogCollector(a.shipBacklog)); err != nil { // fleet.go
+		return nil, fmt.Errorf("audit ship metrics: %w", err)
+	}
 	if handlers == nil {
 		handlers = map[string]http.Handler{}
 	}

@@ -58,6 +58,8 @@ func NewMetrics() (*Metrics, error) {
 	m.declare(family{name: AuditBacklogMetric, help: auditBacklogHelp, typ: "gauge"})
 	m.declare(family{name: AuditBacklogAge, help: auditBacklogAgeHelp, typ: "gauge"})
 	m.declare(family{name: AuditBacklogBytes, help: auditBacklogByteHelp, typ: "gauge"})
+	m.declare(family{name: ShipBacklogMetric, help: shipBacklogHelp, typ: "gauge"}) // ship.go
+	m.declare(family{name: ShipOldestMetric, help: shipOldestHelp, typ: "gauge"})
 	m.preset()
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	exp, err := otelprom.New(otelprom.WithRegisterer(m.reg), otelprom.WithoutScopeInfo(), otelprom.WithoutTargetInfo())
