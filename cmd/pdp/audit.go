@@ -29,6 +29,7 @@ type trailFlags struct {
 	addr, db, format string
 	timeout          time.Duration
 	tls              clientTLS
+	fleet            fleetFlags // audit_fleet.go
 }
 
 func (t *trailFlags) define(fs *flag.FlagSet) {
@@ -37,9 +38,13 @@ func (t *trailFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&t.format, "format", "table", "output `format`: table, json (JSON Lines) or csv")
 	fs.DurationVar(&t.timeout, "timeout", 30*time.Second, "deadline of each call to the server")
 	t.tls.define(fs)
+	t.fleet.define(fs)
 }
 
 func (t *trailFlags) check() error {
+	if err := t.fleet.check(t); err != nil {
+		return err
+	}
 	if t.addr != "" && t.db != "" {
 		return usagef("--addr and --audit-db are alternatives: give one (a server or a database file)")
 	}
@@ -53,11 +58,15 @@ func (t *trailFlags) check() error {
 	return usagef("--format %q: want table, json or csv", t.format)
 }
 
-// open returns the trail the flags name: the file when --audit-db is set
-// (missing: a usage error), else the server at --addr.
+// open returns the trail the flags name: the fleet's in PostgreSQL with
+// --audit-url, the file when --audit-db is set (missing: a usage error),
+// else the server at --addr.
 func (t *trailFlags) open(ctx context.Context) (trail, error) {
 	if err := t.check(); err != nil {
 		return nil, err
+	}
+	if t.fleet.url != "" {
+		return t.fleet.open(ctx)
 	}
 	if t.db == "" {
 		return dialTrail(&t.tls, cmp.Or(t.addr, defaultAddr), t.timeout)

@@ -68,6 +68,12 @@ func runAuditVerify(ctx context.Context, e env, args []string) error {
 	if err := vf.check(&tf); err != nil {
 		return err
 	}
+	if tf.fleet.url != "" {
+		if err := tf.check(); err != nil {
+			return err
+		}
+		return runFleetVerify(ctx, e, &tf, &vf) // audit_fleet.go
+	}
 	rep, err := verifyTrail(ctx, &tf, &vf)
 	if err != nil {
 		return err
