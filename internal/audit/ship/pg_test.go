@@ -19,12 +19,19 @@ import (
 // openLocal opens a real local trail signing a checkpoint every 100 records.
 func openLocal(t testing.TB) (*sqlite.Store, ed25519.PublicKey) {
 	t.Helper()
+	return openLocalIndexing(t, 0)
+}
+
+// openLocalIndexing is openLocal with the indexer running every
+// indexEvery (0: the default).
+func openLocalIndexing(t testing.TB, indexEvery time.Duration) (*sqlite.Store, ed25519.PublicKey) {
+	t.Helper()
 	pub, key, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	store, err := sqlite.Open(context.Background(), sqlite.Options{Path: filepath.Join(t.TempDir(), "audit.db"),
-		Signer: audit.NewSigner(key), CheckpointEvery: 100})
+		Signer: audit.NewSigner(key), CheckpointEvery: 100, IndexEvery: indexEvery})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,15 +3,15 @@ package ship
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/pdp-project/pdp/internal/audit"
 )
 
 // round ships the next batch: up to Batch records after the shipped seq and
-// the checkpoints at or before its last record not shipped yet. It returns
-// how many records it shipped (0: caught up).
-func (s *Shipper) round(ctx context.Context) (int, error) {
+// the checkpoints at or before its last record not shipped yet (looked for
+// every checkpointEvery, or each round with allCPs). It returns how many
+// records it shipped (0: caught up).
+func (s *Shipper) round(ctx context.Context, allCPs bool) (int, error) {
 	s.shipMu.Lock()
 	defer s.shipMu.Unlock()
 	after := s.st.shippedSeq()
@@ -24,7 +24,7 @@ func (s *Shipper) round(ctx context.Context) (int, error) {
 		top = entries[len(entries)-1].Seq
 		s.observe(ctx, after, entries)
 	}
-	cps, err := s.pendingCheckpoints(ctx, top, len(entries) > 0)
+	cps, err := s.pendingCheckpoints(ctx, top, allCPs)
 	if err != nil || len(entries) == 0 && len(cps) == 0 {
 		return 0, err
 	}
@@ -76,8 +76,8 @@ type cpKey struct {
 func keyOf(cp audit.Checkpoint) cpKey { return cpKey{cp.Seq, cp.Kind, cp.Signature} }
 
 // pendingCheckpoints returns the local checkpoints at or before top not
-// shipped yet. With no new records (force false) it looks at most every
-// checkpointEvery.
+// shipped yet. Unless forced it looks at most every checkpointEvery: every
+// look reads all of them, and one lagging its record a second is fine.
 func (s *Shipper) pendingCheckpoints(ctx context.Context, top int64, force bool) ([]audit.Checkpoint, error) {
 	now := s.clock()
 	if !force && now.Sub(s.cpRead) < checkpointEvery {
@@ -106,11 +106,8 @@ func (s *Shipper) Flush(ctx context.Context) error {
 			return err
 		}
 	}
-	s.shipMu.Lock()
-	s.cpRead = time.Time{} // look at checkpoints now
-	s.shipMu.Unlock()
 	for {
-		n, err := s.round(ctx)
+		n, err := s.round(ctx, true)
 		if err != nil {
 			return err
 		}

@@ -111,7 +111,7 @@ func (s *Shipper) Run(ctx context.Context) error {
 	}
 	b := s.backoff()
 	for ctx.Err() == nil {
-		n, err := s.round(ctx)
+		n, err := s.round(ctx, false)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			s.fail(err)

@@ -120,6 +120,9 @@ func TestShipperShipsCheckpointsOnceAndNotAheadOfRecords(t *testing.T) {
 	s.Notify()
 	waitShipped(t, s, 160)
 	stop()
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	for _, seq := range []int64{50, 150} {
 		if n := remote.cps[cpKey{seq, "count", "sig" + strconv.FormatInt(seq, 10) + "count"}]; n != 1 {
 			t.Errorf("checkpoint at %d shipped %d times, want 1", seq, n)
