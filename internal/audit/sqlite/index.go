@@ -162,7 +162,7 @@ func (s *Store) indexOnce(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-		if err := insertRows(ctx, tx.StmtContext(ctx, s.insert), recs); err != nil {
+		if err := insertRows(ctx, tx, tx.StmtContext(ctx, s.insert), recs); err != nil {
 			return err
 		}
 		for _, cp := range cps {
@@ -215,11 +215,26 @@ func (s *Store) indexed(n, c int) error {
 	return s.journal.Release(uint64(keep - 1))
 }
 
-func insertRows(ctx context.Context, stmt *sql.Stmt, recs []audit.Sealed) error {
-	for _, r := range recs {
-		if _, err := stmt.ExecContext(ctx, row(r)...); err != nil {
-			return fmt.Errorf("insert decision %q: %w", r.DecisionID, err)
+// insertRows inserts recs, insertRowsPerStmt rows a statement (the rest
+// in one last statement of its own size).
+func insertRows(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, recs []audit.Sealed) error {
+	args := make([]any, 0, insertRowsPerStmt*24)
+	for len(recs) > 0 {
+		n := min(len(recs), insertRowsPerStmt)
+		args = args[:0]
+		for _, r := range recs[:n] {
+			args = append(args, row(r)...)
 		}
+		var err error
+		if n == insertRowsPerStmt {
+			_, err = stmt.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, insertSQL(n), args...)
+		}
+		if err != nil {
+			return fmt.Errorf("insert decisions %q to %q: %w", recs[0].DecisionID, recs[n-1].DecisionID, err)
+		}
+		recs = recs[n:]
 	}
 	return nil
 }

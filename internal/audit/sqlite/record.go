@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pdp-project/pdp/internal/audit"
@@ -14,7 +15,17 @@ import (
 const columns = `seq, prev_hash, hash, decision_id, time, caller, subject_type, subject_id, resource_type, resource_id,
   action, allow, reasons, obligations, input, bundle_revision, bundle_digest, entrypoint, cache_hit, latency_us, error, masked, mask_error, trace_id`
 
-const insertSQL = `INSERT INTO decisions (` + columns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+// rowPlaceholders is one row of insertSQL's values.
+const rowPlaceholders = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// insertRowsPerStmt is the number of rows one insert statement carries:
+// fewer statements share SQLite's per-statement work among more rows.
+const insertRowsPerStmt = 32
+
+// insertSQL inserts n rows.
+func insertSQL(n int) string {
+	return `INSERT INTO decisions (` + columns + `) VALUES ` + strings.TrimSuffix(strings.Repeat(rowPlaceholders+", ", n), ", ")
+}
 
 // Get returns the record of decisionID.
 func (s *Store) Get(ctx context.Context, decisionID string) (pdp.Record, error) {

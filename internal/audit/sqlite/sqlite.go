@@ -159,7 +159,7 @@ func (s *Store) openTrail(ctx context.Context, path, sync string) error {
 	if err = migrate(ctx, s.db); err != nil {
 		return err
 	}
-	if s.insert, err = s.db.PrepareContext(ctx, insertSQL); err != nil {
+	if s.insert, err = s.db.PrepareContext(ctx, insertSQL(insertRowsPerStmt)); err != nil {
 		return err
 	}
 	return s.openReaders(ctx, dsn(path, sync, connReader))
