@@ -136,3 +136,64 @@ func TestAuditFleetUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestAuditFleetTail: tail --audit-url follows every instance from its
+// head at the start, and an instance that appears later from its first
+// record.
+func TestAuditFleetTail(t *testing.T) {
+	url, pw, admin, _ := fleetTrailDB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut},
+			[]string{"audit", "tail", "--audit-url", url, "--audit-password-file", pw, "--format", "json"})
+	}()
+	time.Sleep(time.Second) // the tail has taken the heads
+	want := append(shipMore(t, admin, "replica-b", 3), shipMore(t, admin, "replica-c", 2)...)
+	for deadline := time.Now().Add(10 * time.Second); strings.Count(out.String(), "\n") < len(want) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	got := out.String()
+	if n := strings.Count(got, "\n"); n != len(want) {
+		t.Fatalf("tail printed %d records, want %d:\n%s", n, len(want), got)
+	}
+	for _, id := range want {
+		if !strings.Contains(got, id) {
+			t.Errorf("tail lacks %s:\n%s", id, got)
+		}
+	}
+}
+
+// shipMore ships n more records of instance's chain and returns their ids.
+func shipMore(t *testing.T, url, instance string, n int) []string {
+	t.Helper()
+	store, err := postgres.Open(context.Background(), postgres.Options{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	seq, hash, err := store.Head(context.Background(), instance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain := audit.Chain{Seq: seq, Hash: hash}
+	var entries []audit.Entry
+	var ids []string
+	for _, r := range audittest.NewRecords(n) {
+		var e audit.Entry
+		if e, chain, err = chain.Next(r); err != nil {
+			t.Fatal(err)
+		}
+		entries, ids = append(entries, e), append(ids, r.DecisionID)
+	}
+	if err := store.Ship(context.Background(), instance, entries, nil); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
