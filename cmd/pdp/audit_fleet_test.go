@@ -197,3 +197,33 @@ func shipMore(t *testing.T, url, instance string, n int) []string {
 	}
 	return ids
 }
+
+// TestServeAuditURLPasswordNeverPrinted: --print-config and the usage
+// errors of pdp serve never show the password of --audit-url.
+func TestServeAuditURLPasswordNeverPrinted(t *testing.T) {
+	const url = "postgres://pdp:hunter2@db.example:5432/audit?sslmode=require"
+	tests := []struct {
+		name     string
+		environ  []string
+		args     []string
+		wantCode int
+		want     string
+	}{
+		{"print-config", nil, []string{"--print-config", "--bundle", exampleBundle, "--audit-url", url, "--instance-id", "r1"}, 0, "url: postgres://pdp:REDACTED@db.example:5432/audit?sslmode=require"},
+		{"print-config from env", []string{"PDP_AUDIT_URL=" + url}, []string{"--print-config", "--bundle", exampleBundle}, 0, "pdp:REDACTED@"},
+		{"bad ship mode", nil, []string{"--bundle", exampleBundle, "--audit-url", url, "--audit-ship", "later"}, 2, "--audit-ship: \"later\""},
+		{"bad backlog size", nil, []string{"--bundle", exampleBundle, "--audit-url", url, "--audit-backlog-max", "1.5GiB"}, 2, "--audit-backlog-max: \"1.5GiB\""},
+		{"bad url", nil, []string{"--bundle", exampleBundle, "--audit-url", "postgres://pdp:hunter2@/"}, 2, "--audit-url: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runWith("", tt.environ, append([]string{"serve"}, tt.args...)...)
+			if code != tt.wantCode || !strings.Contains(out+errOut, tt.want) {
+				t.Fatalf("exit %d, want %d with %q\nstdout: %s\nstderr: %s", code, tt.wantCode, tt.want, out, errOut)
+			}
+			if strings.Contains(out+errOut, "hunter2") {
+				t.Fatalf("the password is printed:\n%s%s", out, errOut)
+			}
+		})
+	}
+}

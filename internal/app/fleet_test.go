@@ -1,13 +1,16 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +20,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
+	"github.com/pdp-project/pdp/internal/app"
 	"github.com/pdp-project/pdp/internal/audit"
 	"github.com/pdp-project/pdp/internal/audit/postgres"
 	"github.com/pdp-project/pdp/internal/audit/postgres/pgtest"
@@ -210,5 +214,57 @@ func TestFleetBacklogFull(t *testing.T) {
 	rep, err := audit.Verify(context.Background(), store.Trail("replica-full"), audit.VerifyOptions{})
 	if err != nil || rep.Break != nil || rep.Records != int64(answered+1) {
 		t.Fatalf("verify after draining: %+v, %v; want %d records", rep, err, answered+1)
+	}
+}
+
+// syncLog is a log destination safe for concurrent writes.
+type syncLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// TestFleetUnreachableAtStart: a replica whose fleet database does not
+// answer at start serves anyway, says so in the log, shows the failure in
+// /readyz, and never logs the database password.
+func TestFleetUnreachableAtStart(t *testing.T) {
+	cfg := launch{mutate: func(c *config.Config) {
+		c.Audit.Fleet = config.FleetConfig{URL: "postgres://pdp:hunter2@127.0.0.1:1/audit?sslmode=disable",
+			InstanceID: "r1", BacklogMax: 1 << 30, Ship: "async"}
+	}}.config(t)
+	var logs syncLog
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	waitReady(t, &http.Client{Timeout: time.Second}, "http://"+a.HTTPAddr()+"/readyz")
+	var body string
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(body, "ship_error") && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		body = string(get(t, "http://"+a.HTTPAddr()+"/readyz"))
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if !strings.Contains(body, `"ship_error"`) || !strings.Contains(logs.String(), "fleet audit database unreachable at start") {
+		t.Fatalf("/readyz %s\nlog %s\nwant the failure in both", body, logs.String())
+	}
+	if strings.Contains(body+logs.String(), "hunter2") {
+		t.Fatalf("the password is shown:\n%s\n%s", body, logs.String())
 	}
 }
