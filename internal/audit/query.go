@@ -3,6 +3,7 @@ package audit
 import (
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,14 @@ type Filter struct {
 	// shared by a fleet; a trail of one replica does not know its name and
 	// ignores it (see MatchesIn).
 	Instance string
+	// Reason selects records whose reasons include it.
+	Reason string
+	// Entrypoint selects records of the entrypoint evaluated.
+	Entrypoint string
+	// Error selects records whose evaluation error contains this text.
+	Error string
+	// TraceID selects the records of one trace.
+	TraceID string
 }
 
 // Matches reports whether f selects e, as a store's query would (for
@@ -40,13 +49,15 @@ func (f Filter) Matches(e Entry) bool {
 	for _, c := range []struct{ want, got string }{
 		{f.DecisionID, e.DecisionID}, {f.SubjectType, e.SubjectType}, {f.SubjectID, e.SubjectID},
 		{f.ResourceType, e.ResourceType}, {f.ResourceID, e.ResourceID}, {f.Action, e.Action},
-		{f.Caller, e.Caller}, {f.BundleRevision, e.BundleRevision},
+		{f.Caller, e.Caller}, {f.BundleRevision, e.BundleRevision}, {f.Entrypoint, e.Entrypoint},
+		{f.TraceID, e.TraceID},
 	} {
 		if c.want != "" && c.want != c.got {
 			return false
 		}
 	}
-	return (f.Allow == nil || *f.Allow == e.Allow) && f.inTime(e.Time)
+	return (f.Allow == nil || *f.Allow == e.Allow) && f.inTime(e.Time) &&
+		(f.Reason == "" || slices.Contains(e.Reasons, f.Reason)) && strings.Contains(e.Error, f.Error)
 }
 
 // MatchesIn is Matches for a record of the chain of instance, in a trail

@@ -64,6 +64,12 @@ func TrailRecords(n int) []pdp.Record {
 		r.BundleRevision = fmt.Sprintf("rev-%d", i/50)
 		r.BundleDigest = fmt.Sprintf("%064x", i/50)
 		r.Allow = i%7 != 0
+		r.Reasons = []string{[]string{"owner", "admin", "undefined"}[i%3], "logged"}
+		r.Entrypoint = []string{"authz/decision", "clinic/export"}[i%2]
+		r.TraceID = fmt.Sprintf("%032x", i%4)
+		if i%5 == 0 {
+			r.Error = "eval_conflict_error: functions must not produce multiple outputs"
+		}
 		recs[i] = r
 	}
 	return recs
@@ -146,6 +152,11 @@ func filterCases(recs []pdp.Record) []filterCase {
 			func(i int) bool { return i%5 == 0 && i >= 20 && i < 60 }},
 		{"decision id", audit.Filter{DecisionID: recs[42].DecisionID}, func(i int) bool { return i == 42 }},
 		{"nothing matches", audit.Filter{SubjectID: "nobody"}, func(int) bool { return false }},
+		{"reason", audit.Filter{Reason: "admin"}, func(i int) bool { return i%3 == 1 }},
+		{"reason every record has", audit.Filter{Reason: "logged"}, func(int) bool { return true }},
+		{"entrypoint", audit.Filter{Entrypoint: "clinic/export"}, func(i int) bool { return i%2 == 1 }},
+		{"error text", audit.Filter{Error: "multiple outputs"}, func(i int) bool { return i%5 == 0 }},
+		{"trace id", audit.Filter{TraceID: fmt.Sprintf("%032x", 3)}, func(i int) bool { return i%4 == 3 }},
 	}
 }
 

@@ -66,7 +66,7 @@ func keep(f audit.Filter, rows []Row) []Row {
 
 func hasNUL(f audit.Filter) bool {
 	for _, v := range []string{f.DecisionID, f.SubjectID, f.SubjectType, f.ResourceType, f.ResourceID,
-		f.Action, f.Caller, f.BundleRevision, f.Instance} {
+		f.Action, f.Caller, f.BundleRevision, f.Instance, f.Entrypoint, f.TraceID, f.Reason, f.Error} {
 		if strings.IndexByte(v, 0) >= 0 {
 			return true
 		}
@@ -86,10 +86,17 @@ func querySQL(f audit.Filter, cur cursor, limit int) (string, []any) {
 		{"decision_id", f.DecisionID}, {"subject_id", f.SubjectID}, {"subject_type", f.SubjectType},
 		{"resource_type", f.ResourceType}, {"resource_id", f.ResourceID}, {"action", f.Action},
 		{"caller", f.Caller}, {"bundle_revision", f.BundleRevision}, {"instance_id", f.Instance},
+		{"entrypoint", f.Entrypoint}, {"trace_id", f.TraceID},
 	} {
 		if eq.val != "" {
 			w.add(eq.col+" = $?", strings.ReplaceAll(validUTF8(eq.val), "\x00", "\uFFFD"))
 		}
+	}
+	if f.Reason != "" {
+		w.add("EXISTS (SELECT 1 FROM json_array_elements_text(reasons) AS r WHERE r = $?)", pgText(f.Reason))
+	}
+	if f.Error != "" {
+		w.add("strpos(error, $?) > 0", pgText(f.Error))
 	}
 	if f.Allow != nil { // a literal, so that the plan can use the partial index of denials
 		w.add(map[bool]string{true: "allow", false: "NOT allow"}[*f.Allow])
@@ -192,4 +199,9 @@ func parseToken(token string) (cursor, error) {
 	}
 	at, nanos := splitTime(t)
 	return cursor{set: true, at: at, nanos: nanos, seq: seq, instance: parts[2]}, nil
+}
+
+// pgText is s as PostgreSQL holds text: valid UTF-8 without NUL.
+func pgText(s string) string {
+	return strings.ReplaceAll(validUTF8(s), "\x00", "\uFFFD")
 }

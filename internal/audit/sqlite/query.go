@@ -63,6 +63,20 @@ func (s *Store) pendingMatches(f audit.Filter, cur audit.Cursor, limit int) ([]a
 	return stored(found)
 }
 
+// pendingAll returns every journaled entry f selects that the trail does
+// not hold yet, as the trail returns them.
+func (s *Store) pendingAll(f audit.Filter) ([]audit.Entry, error) {
+	s.mu.Lock()
+	var found []audit.Sealed
+	for _, p := range s.pending.recs {
+		if f.Matches(p.Entry) {
+			found = append(found, p)
+		}
+	}
+	s.mu.Unlock()
+	return stored(found)
+}
+
 // newestN keeps the newest limit records offered, newest first; offering
 // is cheap once it is full and a record is older than all it keeps.
 type newestN struct {
@@ -123,11 +137,18 @@ func whereClause(f audit.Filter, cur audit.Cursor) (string, []any) {
 	for _, eq := range []struct{ col, val string }{
 		{"decision_id", f.DecisionID}, {"subject_id", f.SubjectID}, {"subject_type", f.SubjectType},
 		{"resource_type", f.ResourceType}, {"resource_id", f.ResourceID}, {"action", f.Action},
-		{"caller", f.Caller}, {"bundle_revision", f.BundleRevision},
+		{"caller", f.Caller}, {"bundle_revision", f.BundleRevision}, {"entrypoint", f.Entrypoint},
+		{"trace_id", f.TraceID},
 	} {
 		if eq.val != "" {
 			add(eq.col+" = ?", eq.val)
 		}
+	}
+	if f.Reason != "" {
+		add("EXISTS (SELECT 1 FROM json_each(reasons) WHERE value = ?)", f.Reason)
+	}
+	if f.Error != "" {
+		add("instr(error, ?) > 0", f.Error)
 	}
 	switch { // literal, so that the planner may use the partial index of denies
 	case f.Allow == nil:

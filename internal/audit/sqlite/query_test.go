@@ -178,3 +178,81 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryNewFilters: reason, entrypoint, error text and trace id, in the
+// trail and in the journal alike, as Filter.Matches selects.
+func TestQueryNewFilters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.db")
+	s := openStore(t, sqlite.Options{Path: path})
+	recs := queryRecords(40)
+	for i := range recs {
+		recs[i].Reasons = []string{[]string{"owner", "admin", "undefined"}[i%3], "logged"}
+		recs[i].Entrypoint = []string{"authz/decision", "clinic/export"}[i%2]
+		recs[i].Error = map[bool]string{true: "eval_conflict_error: x", false: ""}[i%5 == 0]
+		recs[i].TraceID = fmt.Sprintf("%032x", i%4)
+	}
+	if err := s.Append(context.Background(), recs[:20]); err != nil {
+		t.Fatal(err)
+	}
+	flush(t, s)
+	t.Cleanup(stick(t, rawDB(t, path)))
+	if err := s.Append(context.Background(), recs[20:]); err != nil {
+		t.Fatal(err)
+	}
+	for name, f := range map[string]audit.Filter{
+		"reason": {Reason: "admin"}, "reason shared": {Reason: "logged"}, "entrypoint": {Entrypoint: "clinic/export"},
+		"error text": {Error: "conflict"}, "trace id": {TraceID: fmt.Sprintf("%032x", 3)}, "reason none": {Reason: "nope"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var want []string
+			for i := len(recs) - 1; i >= 0; i-- {
+				if f.Matches(audit.Entry{Record: recs[i]}) {
+					want = append(want, recs[i].DecisionID)
+				}
+			}
+			if got := queryAll(t, s, f, 7); strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("got %d ids, want %d\ngot  %v\nwant %v", len(got), len(want), got, want)
+			}
+		})
+	}
+}
+
+// TestStatsGroups counts allow and deny per group, in the trail and the
+// journal alike, as audit.Tally counts the same records.
+func TestStatsGroups(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.db")
+	s := openStore(t, sqlite.Options{Path: path})
+	recs := queryRecords(60)
+	for i := range recs {
+		recs[i].Reasons = []string{[]string{"owner", "admin"}[i%2], "logged"}
+	}
+	if err := s.Append(context.Background(), recs[:30]); err != nil {
+		t.Fatal(err)
+	}
+	flush(t, s)
+	t.Cleanup(stick(t, rawDB(t, path)))
+	if err := s.Append(context.Background(), recs[30:]); err != nil {
+		t.Fatal(err)
+	}
+	f := audit.Filter{Until: queryBase.Add(50 * time.Minute)}
+	for _, by := range audit.StatsGroupings {
+		t.Run(by, func(t *testing.T) {
+			want := audit.Tally{}
+			for _, r := range recs {
+				if f.Matches(audit.Entry{Record: r}) {
+					want.Add(audit.Entry{Record: r}, by)
+				}
+			}
+			got, err := s.Stats(context.Background(), f, by)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want.Groups()) {
+				t.Errorf("got  %v\nwant %v", got, want.Groups())
+			}
+		})
+	}
+	if _, err := s.Stats(context.Background(), f, "weather"); err == nil {
+		t.Error("grouping by an unknown field succeeded")
+	}
+}
