@@ -68,6 +68,7 @@ type fakeRemote struct {
 	byID       map[string]audit.Entry
 	cps        map[cpKey]int // times each checkpoint was stored
 	head       int64
+	headHash   string
 	calls      int
 	firstSeqs  []int64 // the first seq of each successful Ship with records
 	failHead   int
@@ -89,8 +90,18 @@ func (r *fakeRemote) seed(l *fakeLocal, n int) {
 	es, _ := l.After(context.Background(), 0, n)
 	for _, e := range es {
 		r.byID[e.DecisionID] = e
+		r.head, r.headHash = e.Seq, e.Hash
 	}
-	r.head = int64(n)
+}
+
+// seedOther stores n records of another chain (other ids and hashes), as a
+// replica under the same id that lost its data dir shipped them.
+func (r *fakeRemote) seedOther(n int) {
+	for seq := int64(1); seq <= int64(n); seq++ {
+		id := fmt.Sprintf("old%d", seq)
+		r.byID[id] = audit.Entry{Seq: seq, Hash: "other" + id, Record: pdp.Record{DecisionID: id}}
+		r.head, r.headHash = seq, "other"+id
+	}
 }
 
 func (r *fakeRemote) Head(_ context.Context, instance string) (int64, string, error) {
@@ -100,7 +111,7 @@ func (r *fakeRemote) Head(_ context.Context, instance string) (int64, string, er
 		r.failHead--
 		return 0, "", errDown
 	}
-	return r.head, "", nil
+	return r.head, r.headHash, nil
 }
 
 func (r *fakeRemote) Ship(_ context.Context, instance string, entries []audit.Entry, cps []audit.Checkpoint) error {
@@ -115,7 +126,9 @@ func (r *fakeRemote) Ship(_ context.Context, instance string, entries []audit.En
 		if _, dup := r.byID[e.DecisionID]; !dup {
 			r.byID[e.DecisionID] = e
 		}
-		r.head = max(r.head, e.Seq)
+		if e.Seq > r.head {
+			r.head, r.headHash = e.Seq, e.Hash
+		}
 	}
 	for _, cp := range cps {
 		r.cps[keyOf(cp)]++
@@ -136,12 +149,13 @@ func (r *fakeRemote) setDown(down bool) {
 	r.down = down
 }
 
-// check reports a missing or misplaced record of 1..n.
-func (r *fakeRemote) check(n int) error {
+// check reports a missing or misplaced record of 1..n, besides other
+// records of another chain.
+func (r *fakeRemote) check(n, other int) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.byID) != n {
-		return fmt.Errorf("remote holds %d records, want %d", len(r.byID), n)
+	if len(r.byID) != n+other {
+		return fmt.Errorf("remote holds %d records, want %d", len(r.byID), n+other)
 	}
 	for seq := 1; seq <= n; seq++ {
 		if e, ok := r.byID[fmt.Sprintf("d%d", seq)]; !ok || e.Seq != int64(seq) {

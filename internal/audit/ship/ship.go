@@ -127,9 +127,11 @@ func (s *Shipper) Run(ctx context.Context) error {
 }
 
 // start reads the instance's head in the remote store: shipping resumes
-// after it.
+// after it, or from the start of the local chain when that is not the chain
+// the remote store holds (a lost data dir, two replicas under one id): its
+// records must land too, and verify reports the instance.
 func (s *Shipper) start(ctx context.Context) error {
-	seq, _, err := s.opts.Remote.Head(ctx, s.opts.Instance)
+	seq, hash, err := s.opts.Remote.Head(ctx, s.opts.Instance)
 	if err != nil {
 		return fmt.Errorf("audit ship: head of %q: %w", s.opts.Instance, err)
 	}
@@ -137,14 +139,35 @@ func (s *Shipper) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("audit ship: local head: %w", err)
 	}
-	if local < seq {
-		s.log.Error("audit ship: the fleet's trail holds more of this instance's chain than the local trail; "+
-			"records up to its head are not shipped again (a lost data dir, or two replicas under one --instance-id?)",
+	same, err := s.sameChain(ctx, seq, hash)
+	if err != nil {
+		return err
+	}
+	if !same {
+		s.log.Error("audit ship: the fleet's trail holds another chain under this instance id (a lost data dir, or two replicas "+
+			"under one --instance-id?); shipping the local chain from its start, verify will report the instance",
 			"instance", s.opts.Instance, "remote_seq", seq, "local_seq", local)
+		seq = 0
 	}
 	s.st.started(seq, local)
 	s.log.Info("audit ship: resuming", "instance", s.opts.Instance, "after_seq", seq, "local_seq", local)
 	return nil
+}
+
+// sameChain reports whether the local record at seq has hash (true when
+// seq is 0 or the local record is gone by retention).
+func (s *Shipper) sameChain(ctx context.Context, seq int64, hash string) (bool, error) {
+	if seq == 0 {
+		return true, nil
+	}
+	at, err := s.opts.Local.After(ctx, seq-1, 1)
+	if err != nil {
+		return false, fmt.Errorf("audit ship: read the local trail at seq %d: %w", seq, err)
+	}
+	if len(at) == 0 {
+		return false, nil // the local chain is shorter than the remote one
+	}
+	return at[0].Seq != seq || at[0].Hash == hash, nil
 }
 
 // retry runs fn until it succeeds (true) or ctx ends (false).

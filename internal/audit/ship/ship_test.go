@@ -43,6 +43,7 @@ func TestShipper(t *testing.T) {
 		name      string
 		records   int
 		seeded    int // records a previous run shipped
+		other     int // records of another chain under the same id
 		remote    failures
 		wantFirst []int64 // first seqs of the successful Ships; nil: not checked
 	}{
@@ -52,7 +53,9 @@ func TestShipper(t *testing.T) {
 		{name: "ships again after a lost answer", records: 1100, remote: failures{failAfter: 2}, wantFirst: []int64{1, 1, 1, 513, 1025}},
 		{name: "waits for the remote head", records: 600, remote: failures{failHead: 3}, wantFirst: []int64{1, 513}},
 		{name: "resumes after the remote head", records: 1000, seeded: 700, wantFirst: []int64{701}},
-		{name: "remote ahead of local", records: 10, seeded: 10},
+		{name: "remote at the local head", records: 10, seeded: 10, wantFirst: []int64{}},
+		{name: "another chain, longer", records: 10, other: 50, wantFirst: []int64{1}},
+		{name: "another chain, shorter", records: 100, other: 50, wantFirst: []int64{1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,6 +66,7 @@ func TestShipper(t *testing.T) {
 			remote := newFakeRemote()
 			remote.failHead, remote.failBefore, remote.failAfter = tt.remote.failHead, tt.remote.failBefore, tt.remote.failAfter
 			remote.seed(local, tt.seeded)
+			remote.seedOther(tt.other)
 			s := newTestShipper(t, local, remote, time.Now)
 			stop := run(s)
 			waitShipped(t, s, int64(tt.records))
@@ -70,7 +74,7 @@ func TestShipper(t *testing.T) {
 			if err := s.Flush(context.Background()); err != nil {
 				t.Fatalf("Flush: %v", err)
 			}
-			if err := remote.check(tt.records); err != nil {
+			if err := remote.check(tt.records, tt.other); err != nil {
 				t.Fatal(err)
 			}
 			if tt.wantFirst != nil && !equal(remote.firstSeqs, tt.wantFirst) {
@@ -160,7 +164,7 @@ func TestShipperBacklogWhileRemoteDown(t *testing.T) {
 	remote.setDown(false)
 	waitShipped(t, s, 1010)
 	stop()
-	if err := remote.check(1010); err != nil {
+	if err := remote.check(1010, 0); err != nil {
 		t.Fatal(err)
 	}
 	if b := s.Backlog(); b.Records != 0 || b.Oldest != 0 || s.Err() != nil {
