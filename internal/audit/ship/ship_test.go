@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pdp-project/pdp/internal/audit"
 )
 
 var t0 = time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
@@ -201,5 +203,53 @@ func TestNewRequiresStores(t *testing.T) {
 		if _, err := New(o); err == nil {
 			t.Errorf("New(%+v) = nil error", o)
 		}
+	}
+}
+
+// flakyRemote fails every third Ship, alternately before storing and after
+// storing (the answer lost).
+type flakyRemote struct {
+	*fakeRemote
+	n int
+}
+
+func (r *flakyRemote) Ship(ctx context.Context, instance string, es []audit.Entry, cps []audit.Checkpoint) error {
+	r.mu.Lock()
+	r.n++
+	switch {
+	case r.n%6 == 3:
+		r.failBefore = 1
+	case r.n%6 == 0:
+		r.failAfter = 1
+	}
+	r.mu.Unlock()
+	return r.fakeRemote.Ship(ctx, instance, es, cps)
+}
+
+// TestShipperUnderConcurrentWritesAndFailures: records appended by several
+// writers while every third Ship fails all land once, in chain order.
+func TestShipperUnderConcurrentWritesAndFailures(t *testing.T) {
+	local := &fakeLocal{}
+	remote := &flakyRemote{fakeRemote: newFakeRemote()}
+	s := newTestShipper(t, local, remote, time.Now)
+	stop := run(s)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 50 {
+				local.add(25, t0)
+				s.Notify()
+				time.Sleep(100 * time.Microsecond)
+			}
+		})
+	}
+	wg.Wait()
+	waitShipped(t, s, 5000)
+	stop()
+	if err := remote.check(5000, 0); err != nil {
+		t.Fatal(err)
+	}
+	if remote.n < 6 {
+		t.Fatalf("only %d Ship calls: the failures were not exercised", remote.n)
 	}
 }
