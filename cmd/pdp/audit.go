@@ -16,8 +16,9 @@ import (
 func runAudit(ctx context.Context, e env, args []string) error {
 	subs := map[string]func(context.Context, env, []string) error{
 		"query": runAuditQuery, "show": runAuditShow, "verify": runAuditVerify, "tail": runAuditTail,
+		"stats": runAuditStats,
 	}
-	return dispatch(ctx, e, "audit", []string{"query", "show", "verify", "tail"}, subs, args)
+	return dispatch(ctx, e, "audit", []string{"query", "show", "verify", "tail", "stats"}, subs, args)
 }
 
 // defaultAddr is the server of the trail when neither --addr nor --audit-db
@@ -91,6 +92,7 @@ func parseNoArgs(fs *flag.FlagSet, args []string) error {
 // filterFlags are the filters of query.
 type filterFlags struct {
 	subject, resource, action, decision, since, until, caller, revision string
+	reason, entrypoint, errorText, traceID                              string
 	limit                                                               int
 }
 
@@ -109,10 +111,15 @@ func (f *filterFlags) defineMatch(fs *flag.FlagSet) {
 	fs.StringVar(&f.decision, "decision", "", "`allow|deny`: only allowed or only denied decisions")
 	fs.StringVar(&f.caller, "caller", "", "calling service `id`")
 	fs.StringVar(&f.revision, "bundle-revision", "", "bundle `revision`")
+	fs.StringVar(&f.reason, "reason", "", "only decisions with this `reason`")
+	fs.StringVar(&f.entrypoint, "entrypoint", "", "only decisions of this entrypoint (a data `path`)")
+	fs.StringVar(&f.errorText, "error", "", "only decisions whose evaluation error contains this `text`")
+	fs.StringVar(&f.traceID, "trace-id", "", "only the decisions of this trace (W3C trace `id`)")
 }
 
 func (f *filterFlags) filter(now time.Time) (audit.Filter, error) {
-	out := audit.Filter{Action: f.action, Caller: f.caller, BundleRevision: f.revision}
+	out := audit.Filter{Action: f.action, Caller: f.caller, BundleRevision: f.revision, Reason: f.reason,
+		Entrypoint: f.entrypoint, Error: f.errorText, TraceID: f.traceID}
 	if typ, id, ok := strings.Cut(f.subject, ":"); ok {
 		out.SubjectType, out.SubjectID = typ, id
 	} else {

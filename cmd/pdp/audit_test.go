@@ -68,6 +68,11 @@ func TestAuditQueryFilters(t *testing.T) {
 		{"until time", []string{"--until", since}, func(i int) bool { return i < 8 }},
 		{"caller", []string{"--caller", "nobody"}, func(int) bool { return false }},
 		{"limit", []string{"--limit", "2"}, func(i int) bool { return i >= 10 }},
+		{"trace id", []string{"--trace-id", fmt.Sprintf("%032x", 5)}, func(i int) bool { return i == 4 }},
+		{"reason", []string{"--reason", "owner"}, func(int) bool { return true }},
+		{"reason none has", []string{"--reason", "admin"}, func(int) bool { return false }},
+		{"entrypoint", []string{"--entrypoint", "authz/decision"}, func(int) bool { return true }},
+		{"error text", []string{"--error", "conflict"}, func(int) bool { return false }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -155,6 +155,7 @@ func queryToProto(f audit.Filter, p audit.Page) *pdpv1.QueryDecisionsRequest {
 	req := &pdpv1.QueryDecisionsRequest{SubjectType: f.SubjectType, SubjectId: f.SubjectID,
 		ResourceType: f.ResourceType, ResourceId: f.ResourceID, Action: f.Action, Allow: f.Allow,
 		Caller: f.Caller, BundleRevision: f.BundleRevision, DecisionId: f.DecisionID,
+		Reason: f.Reason, Entrypoint: f.Entrypoint, Error: f.Error, TraceId: f.TraceID,
 		PageSize: int32(p.Size), PageToken: p.Token}
 	if !f.Since.IsZero() {
 		req.Since = timestamppb.New(f.Since)

@@ -88,7 +88,7 @@ func TestHelp(t *testing.T) {
 		{[]string{"help"}, []string{"usage: pdp <command>", "serve", "pdp help <command>"}},
 		{[]string{"--help"}, []string{"usage: pdp <command>"}},
 		{[]string{"-h"}, []string{"usage: pdp <command>"}},
-		{[]string{"serve", "--help"}, []string{"Usage: pdp serve", "  --cache-ttl ttl"}},
+		{[]string{"serve", "--help"}, []string{"Usage: pdp serve", "  --cache-ttl duration"}},
 		{[]string{"help", "serve"}, []string{"Usage: pdp serve"}},
 		{[]string{"help", "help"}, []string{"usage: pdp <command>"}},
 		{[]string{"check", "--help"}, []string{"Usage: pdp check [flags] < request.json", "  --addr address", "  --timeout duration"}},

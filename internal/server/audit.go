@@ -83,6 +83,7 @@ func queryFromProto(req *pdpv1.QueryDecisionsRequest) (audit.Filter, audit.Page,
 		DecisionID: req.GetDecisionId(), SubjectType: req.GetSubjectType(), SubjectID: req.GetSubjectId(),
 		ResourceType: req.GetResourceType(), ResourceID: req.GetResourceId(), Action: req.GetAction(),
 		Caller: req.GetCaller(), BundleRevision: req.GetBundleRevision(), Allow: req.Allow,
+		Reason: req.GetReason(), Entrypoint: req.GetEntrypoint(), Error: req.GetError(), TraceID: req.GetTraceId(),
 	}
 	var err1, err2 error
 	f.Since, err1 = boundFromProto("since", req.GetSince())

@@ -275,8 +275,14 @@ type QueryDecisionsRequest struct {
 	Until      *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=until,proto3" json:"until,omitempty"`
 	DecisionId string                 `protobuf:"bytes,11,opt,name=decision_id,json=decisionId,proto3" json:"decision_id,omitempty"`
 	// page_size defaults to 100 and is capped at 1000.
-	PageSize      int32  `protobuf:"varint,12,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string `protobuf:"bytes,13,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageSize  int32  `protobuf:"varint,12,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,13,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// reason selects decisions whose reasons include it.
+	Reason     string `protobuf:"bytes,14,opt,name=reason,proto3" json:"reason,omitempty"`
+	Entrypoint string `protobuf:"bytes,15,opt,name=entrypoint,proto3" json:"entrypoint,omitempty"`
+	// error selects decisions whose evaluation error contains this text.
+	Error         string `protobuf:"bytes,16,opt,name=error,proto3" json:"error,omitempty"`
+	TraceId       string `protobuf:"bytes,17,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -398,6 +404,34 @@ func (x *QueryDecisionsRequest) GetPageSize() int32 {
 func (x *QueryDecisionsRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
+	}
+	return ""
+}
+
+func (x *QueryDecisionsRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *QueryDecisionsRequest) GetEntrypoint() string {
+	if x != nil {
+		return x.Entrypoint
+	}
+	return ""
+}
+
+func (x *QueryDecisionsRequest) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *QueryDecisionsRequest) GetTraceId() string {
+	if x != nil {
+		return x.TraceId
 	}
 	return ""
 }
@@ -812,7 +846,7 @@ const file_pdp_v1_audit_proto_rawDesc = "" +
 	"\tprev_hash\x18\x15 \x01(\tR\bprevHash\x12\x12\n" +
 	"\x04hash\x18\x16 \x01(\tR\x04hash\x12\x19\n" +
 	"\btrace_id\x18\x17 \x01(\tR\atraceId\x12#\n" +
-	"\rbundle_digest\x18\x18 \x01(\tR\fbundleDigest\"\xde\x03\n" +
+	"\rbundle_digest\x18\x18 \x01(\tR\fbundleDigest\"\xc7\x04\n" +
 	"\x15QueryDecisionsRequest\x12!\n" +
 	"\fsubject_type\x18\x01 \x01(\tR\vsubjectType\x12\x1d\n" +
 	"\n" +
@@ -831,7 +865,13 @@ const file_pdp_v1_audit_proto_rawDesc = "" +
 	"decisionId\x12\x1b\n" +
 	"\tpage_size\x18\f \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\r \x01(\tR\tpageTokenB\b\n" +
+	"page_token\x18\r \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06reason\x18\x0e \x01(\tR\x06reason\x12\x1e\n" +
+	"\n" +
+	"entrypoint\x18\x0f \x01(\tR\n" +
+	"entrypoint\x12\x14\n" +
+	"\x05error\x18\x10 \x01(\tR\x05error\x12\x19\n" +
+	"\btrace_id\x18\x11 \x01(\tR\atraceIdB\b\n" +
 	"\x06_allow\"r\n" +
 	"\x16QueryDecisionsResponse\x120\n" +
 	"\arecords\x18\x01 \x03(\v2\x16.pdp.v1.DecisionRecordR\arecords\x12&\n" +
