@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,10 +76,12 @@ func TestAuditFleet(t *testing.T) {
 		{"show other instance", []string{"audit", "show", "--instance", "replica-a", ids["replica-b"][2]}, 1, nil, -1},
 		{"verify", []string{"audit", "verify"}, 0, []string{"instance replica-a: OK: 6 records", "instance replica-b: OK: 4 records"}, 2},
 		{"verify one", []string{"audit", "verify", "--instance", "replica-b", "--format", "json"}, 0, []string{`"instance":"replica-b"`}, 1},
+		{"replay", []string{"replay", "", "--bundle", exampleBundle, "--instance", "replica-b", "--format", "json"}, 0, []string{`"subject":"user:replica-b-`}, 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			args := append(append(tt.args[:2:2], fleet...), tt.args[2:]...)
+			args = slices.DeleteFunc(args, func(a string) bool { return a == "" })
 			out, errOut, code := runCLI(args...)
 			if code != tt.wantCode {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.wantCode, out, errOut)
