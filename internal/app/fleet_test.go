@@ -268,3 +268,35 @@ func TestFleetUnreachableAtStart(t *testing.T) {
 		t.Fatalf("the password is shown:\n%s\n%s", body, logs.String())
 	}
 }
+
+// TestFleetSyncWaitsForPostgres: with --audit-ship sync and PostgreSQL
+// down, a Check fails when its deadline passes (never an answer whose
+// record is not in PostgreSQL); once PostgreSQL is back, Checks answer and
+// their records are there, the earlier one too.
+func TestFleetSyncWaitsForPostgres(t *testing.T) {
+	pg := pgtest.Start(t, pgtest.Options{})
+	db := pg.CreateDatabase(t)
+	pg.Stop()
+	r := startWith(t, fleetConfig(t, pg, db, "replica-sync", "sync"), nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	_, err := r.client.Check(ctx, request())
+	cancel()
+	if code := status.Code(err); code != codes.Unavailable && code != codes.DeadlineExceeded {
+		t.Fatalf("Check while PostgreSQL is down = %v, want Unavailable or DeadlineExceeded", err)
+	}
+	if err := pg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp, err := r.client.Check(ctx, request())
+	if err != nil {
+		t.Fatalf("Check after PostgreSQL returned: %v", err)
+	}
+	store := openFleet(t, pg.URL(db))
+	e, err := store.GetEntry(context.Background(), resp.GetDecisionId())
+	if err != nil || e.Seq != 2 {
+		t.Fatalf("the answered decision in PostgreSQL: seq %d, %v; want seq 2 (after the one that timed out)", e.Seq, err)
+	}
+	r.stop(t)
+}
