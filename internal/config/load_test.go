@@ -193,7 +193,7 @@ func TestLoadHelp(t *testing.T) {
 	for _, want := range []string{
 		"--grpc-addr address", "(default 127.0.0.1:7070)", "[$PDP_GRPC_ADDR]",
 		"--cache-ttl duration", "(default 1m0s)", "--bundle source", "[$PDP_BUNDLE]",
-		"--max-batch items", "(default 100)", "--insecure", "--print-config",
+		"--max-batch N", "(default 100)", "--insecure", "--print-config",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help lacks %q:\n%s", want, out.String())
