@@ -87,22 +87,7 @@ func TestQueryFilters(t *testing.T) {
 
 // queryAll pages through f and returns the decision ids in order.
 func queryAll(t *testing.T, s *sqlite.Store, f audit.Filter, size int) []string {
-	t.Helper()
-	var ids []string
-	token := ""
-	for page := 0; ; page++ {
-		es, next, err := s.Query(context.Background(), f, audit.Page{Size: size, Token: token})
-		if err != nil {
-			t.Fatalf("Query page %d: %v", page, err)
-		}
-		for _, e := range es {
-			ids = append(ids, e.DecisionID)
-		}
-		if next == "" {
-			return ids
-		}
-		token = next
-	}
+	return audittest.QueryAll(t, s, f, size)
 }
 
 func TestQueryPagesThroughTenThousand(t *testing.T) {
