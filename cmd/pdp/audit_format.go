@@ -178,7 +178,15 @@ func printReport(w io.Writer, format string, rep audit.Report) error {
 	if rep.Records == 0 || rep.Checkpoints == 0 {
 		verdict = "NOTHING PROVEN"
 	}
-	_, err := fmt.Fprintf(w, "%s: %d records (seq %d..%d), %d signed checkpoints\n",
-		verdict, rep.Records, rep.FirstSeq, rep.LastSeq, rep.Checkpoints)
+	_, err := fmt.Fprintf(w, "%s: %s (seq %d..%d), %s\n",
+		verdict, count(rep.Records, "record"), rep.FirstSeq, rep.LastSeq, count(int64(rep.Checkpoints), "signed checkpoint"))
 	return err
+}
+
+// count writes n things, in the singular when n is 1.
+func count(n int64, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
