@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -217,24 +215,6 @@ func TestFleetBacklogFull(t *testing.T) {
 	}
 }
 
-// syncLog is a log destination safe for concurrent writes.
-type syncLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // TestFleetUnreachableAtStart: a replica whose fleet database does not
 // answer at start serves anyway, says so in the log, shows the failure in
 // /readyz, and never logs the database password.
@@ -243,7 +223,7 @@ func TestFleetUnreachableAtStart(t *testing.T) {
 		c.Audit.Fleet = config.FleetConfig{URL: "postgres://pdp:hunter2@127.0.0.1:1/audit?sslmode=disable",
 			InstanceID: "r1", BacklogMax: 1 << 30, Ship: "async"}
 	}}.config(t)
-	var logs syncLog
+	var logs lockedBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
 	if err != nil {
