@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 // Environment variables between Main and NewDatabase within one test
@@ -83,4 +85,15 @@ func withDatabase(rawURL, db string) string {
 		return fmt.Sprintf("%s/%s%s", base, db, query)
 	}
 	return base[:slash+1] + db + query
+}
+
+// MainNoLeaks is Main, then a look for goroutines the tests left running
+// (a pool not closed): the exit code is 1 when it finds any.
+func MainNoLeaks(m *testing.M) int {
+	code := Main(m)
+	if err := goleak.Find(); code == 0 && err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	return code
 }
