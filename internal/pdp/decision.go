@@ -88,4 +88,9 @@ type Record struct {
 	// MaskError flags a record whose mask rule failed: its whole input was
 	// erased.
 	MaskError bool
+	// Kind is empty for a decision and RecordKindPlan for a resource plan.
+	Kind string
+	// Plan holds a plan record's answer as JSON values: {"kind": ...,
+	// "condition": ...} (the Condition's JSON form); nil for a decision.
+	Plan map[string]any
 }

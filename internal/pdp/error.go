@@ -16,7 +16,10 @@ const (
 	CodeNotFound          Code = "not_found"
 	CodeResourceExhausted Code = "resource_exhausted"
 	CodeUnavailable       Code = "unavailable"
-	CodeInternal          Code = "internal"
+	// CodeFailedPrecondition: the request is valid but the active bundle
+	// cannot answer it as asked (a policy a resource plan cannot express).
+	CodeFailedPrecondition Code = "failed_precondition"
+	CodeInternal           Code = "internal"
 )
 
 // Error is a failure with a code and a message that is safe to show callers.

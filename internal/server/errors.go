@@ -43,6 +43,8 @@ func grpcCode(c pdp.Code) codes.Code {
 		return codes.ResourceExhausted
 	case pdp.CodeUnavailable:
 		return codes.Unavailable
+	case pdp.CodeFailedPrecondition:
+		return codes.FailedPrecondition
 	case pdp.CodeCanceled:
 		return codes.Canceled
 	case pdp.CodeDeadlineExceeded:

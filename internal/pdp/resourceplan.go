@@ -1,0 +1,95 @@
+package pdp
+
+// PlanKind says how a resource plan answers "which resources of this type
+// may the subject act on".
+type PlanKind int
+
+// Plan kinds. PlanUnspecified never leaves the PDP: it is the zero value.
+const (
+	PlanUnspecified PlanKind = iota
+	PlanAlwaysAllowed
+	PlanAlwaysDenied
+	PlanConditional
+)
+
+// String names the kind as records and the command line spell it.
+func (k PlanKind) String() string {
+	switch k {
+	case PlanAlwaysAllowed:
+		return "always_allowed"
+	case PlanAlwaysDenied:
+		return "always_denied"
+	case PlanConditional:
+		return "conditional"
+	default:
+		return "unspecified"
+	}
+}
+
+// Op names the operator of one condition node.
+type Op string
+
+// Operators of a condition tree. And, Or and Not combine Args (Not has
+// exactly one); the comparisons take two Operands; In takes a field and a
+// literal list (the field's value is one of the list's); Exists takes one
+// field operand and holds when the resource has that field.
+const (
+	OpAnd    Op = "and"
+	OpOr     Op = "or"
+	OpNot    Op = "not"
+	OpEq     Op = "eq"
+	OpNe     Op = "ne"
+	OpLt     Op = "lt"
+	OpLe     Op = "le"
+	OpGt     Op = "gt"
+	OpGe     Op = "ge"
+	OpIn     Op = "in"
+	OpExists Op = "exists"
+)
+
+// Operand is a field of the resource or a literal. A field path reads
+// "resource.id" or "resource.attributes.NAME"; a literal is a JSON value
+// (nil, bool, float64, string, []any, map[string]any).
+type Operand struct {
+	Field string `json:"field,omitempty"`
+	Value any    `json:"value,omitempty"`
+}
+
+// IsField reports whether the operand names a resource field.
+func (o Operand) IsField() bool { return o.Field != "" }
+
+// Condition is one node of a resource plan's condition tree. Its JSON form
+// (the tags below) is what audit records and the HTTP APIs carry.
+type Condition struct {
+	Op       Op          `json:"op"`
+	Args     []Condition `json:"args,omitempty"`
+	Operands []Operand   `json:"operands,omitempty"`
+}
+
+// PlanQuery asks the engine for a resource plan: Input is the input document
+// with everything known but resource.id and resource.attributes
+// (input.resource holds only the requested type).
+type PlanQuery struct {
+	// Entrypoint is a data path; empty means the bundle's default.
+	Entrypoint string
+	Input      map[string]any
+	// ResourceType is the requested type, also found at input.resource.type.
+	ResourceType string
+}
+
+// ResourcePlan is the engine's answer: a resource of the type is allowed if
+// and only if Condition holds for it (Kind PlanConditional), always
+// (PlanAlwaysAllowed) or never (PlanAlwaysDenied).
+type ResourcePlan struct {
+	Kind      PlanKind
+	Condition *Condition
+	// BundleRevision, BundleDigest and Entrypoint say what planned, as in
+	// Result.
+	BundleRevision string
+	BundleDigest   string
+	Entrypoint     string
+}
+
+// RecordKindPlan marks an audit record that holds a resource plan rather
+// than a decision (whose kind is empty).
+const RecordKindPlan = "plan"
