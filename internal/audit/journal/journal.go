@@ -231,7 +231,7 @@ func (j *Journal) Release(upTo uint64) error {
 	var errs []error
 	kept := j.segs[:0]
 	for i, s := range j.segs {
-		if s.mark > upTo || s.mark == 0 && s.size > 0 {
+		if s.mark > upTo {
 			kept = append(kept, j.segs[i:]...)
 			break
 		}

@@ -140,6 +140,20 @@ func TestReleaseRemovesConsumedSegments(t *testing.T) {
 	}
 }
 
+// A segment holding only frames of mark 0 (a checkpoint of an empty trail)
+// goes once mark 0 is released, so a clean stop leaves no journal behind.
+func TestReleaseRemovesMarkZero(t *testing.T) {
+	dir := t.TempDir()
+	j, _ := open(t, dir, 1<<20)
+	appendN(t, j, 0, 0)
+	if err := j.Release(0); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(segments(t, dir)); n != 0 || j.Size() != 0 {
+		t.Fatalf("%d segments, %d bytes left after releasing mark 0", n, j.Size())
+	}
+}
+
 func TestReadDirChangesNothing(t *testing.T) {
 	dir := t.TempDir()
 	j, _ := open(t, dir, 1<<20)

@@ -63,6 +63,26 @@ func TestAppendJournalsThenIndexerIndexes(t *testing.T) {
 	}
 }
 
+// The shutdown checkpoint of an empty trail sits at sequence 0; once it is
+// in the trail its journal segment goes like any other.
+func TestEmptyTrailCheckpointLeavesNoJournal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.db")
+	s := openStore(t, sqlite.Options{Path: path, Signer: testSigner(t), IndexEvery: 20 * time.Millisecond})
+	if _, _, err := s.Checkpoint(context.Background(), audit.CheckpointShutdown); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for segments(t, path) != 0 || s.Backlog().Bytes != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("backlog %+v, %d segments; want an empty journal", s.Backlog(), segments(t, path))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if cps, err := s.Checkpoints(context.Background()); err != nil || len(cps) != 1 {
+		t.Fatalf("checkpoints %v, %v; want the one written", cps, err)
+	}
+}
+
 // copyTrail copies a trail and its journal as a crash would leave them
 // on disk (the store's own files, read behind its back).
 func copyTrail(t *testing.T, path string) string {
