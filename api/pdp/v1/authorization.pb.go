@@ -22,6 +22,139 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// PlanKind says whether the plan depends on the resource.
+type PlanKind int32
+
+const (
+	PlanKind_PLAN_KIND_UNSPECIFIED PlanKind = 0
+	// Every resource of the type is allowed.
+	PlanKind_PLAN_KIND_ALWAYS_ALLOWED PlanKind = 1
+	// No resource of the type is allowed.
+	PlanKind_PLAN_KIND_ALWAYS_DENIED PlanKind = 2
+	// A resource is allowed if and only if the condition holds for it.
+	PlanKind_PLAN_KIND_CONDITIONAL PlanKind = 3
+)
+
+// Enum value maps for PlanKind.
+var (
+	PlanKind_name = map[int32]string{
+		0: "PLAN_KIND_UNSPECIFIED",
+		1: "PLAN_KIND_ALWAYS_ALLOWED",
+		2: "PLAN_KIND_ALWAYS_DENIED",
+		3: "PLAN_KIND_CONDITIONAL",
+	}
+	PlanKind_value = map[string]int32{
+		"PLAN_KIND_UNSPECIFIED":    0,
+		"PLAN_KIND_ALWAYS_ALLOWED": 1,
+		"PLAN_KIND_ALWAYS_DENIED":  2,
+		"PLAN_KIND_CONDITIONAL":    3,
+	}
+)
+
+func (x PlanKind) Enum() *PlanKind {
+	p := new(PlanKind)
+	*p = x
+	return p
+}
+
+func (x PlanKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PlanKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_pdp_v1_authorization_proto_enumTypes[0].Descriptor()
+}
+
+func (PlanKind) Type() protoreflect.EnumType {
+	return &file_pdp_v1_authorization_proto_enumTypes[0]
+}
+
+func (x PlanKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PlanKind.Descriptor instead.
+func (PlanKind) EnumDescriptor() ([]byte, []int) {
+	return file_pdp_v1_authorization_proto_rawDescGZIP(), []int{0}
+}
+
+// Operator of a condition node.
+type Condition_Operator int32
+
+const (
+	Condition_OPERATOR_UNSPECIFIED Condition_Operator = 0
+	Condition_OPERATOR_AND         Condition_Operator = 1
+	Condition_OPERATOR_OR          Condition_Operator = 2
+	Condition_OPERATOR_NOT         Condition_Operator = 3
+	Condition_OPERATOR_EQ          Condition_Operator = 4
+	Condition_OPERATOR_NE          Condition_Operator = 5
+	Condition_OPERATOR_LT          Condition_Operator = 6
+	Condition_OPERATOR_LE          Condition_Operator = 7
+	Condition_OPERATOR_GT          Condition_Operator = 8
+	Condition_OPERATOR_GE          Condition_Operator = 9
+	Condition_OPERATOR_IN          Condition_Operator = 10
+	Condition_OPERATOR_EXISTS      Condition_Operator = 11
+)
+
+// Enum value maps for Condition_Operator.
+var (
+	Condition_Operator_name = map[int32]string{
+		0:  "OPERATOR_UNSPECIFIED",
+		1:  "OPERATOR_AND",
+		2:  "OPERATOR_OR",
+		3:  "OPERATOR_NOT",
+		4:  "OPERATOR_EQ",
+		5:  "OPERATOR_NE",
+		6:  "OPERATOR_LT",
+		7:  "OPERATOR_LE",
+		8:  "OPERATOR_GT",
+		9:  "OPERATOR_GE",
+		10: "OPERATOR_IN",
+		11: "OPERATOR_EXISTS",
+	}
+	Condition_Operator_value = map[string]int32{
+		"OPERATOR_UNSPECIFIED": 0,
+		"OPERATOR_AND":         1,
+		"OPERATOR_OR":          2,
+		"OPERATOR_NOT":         3,
+		"OPERATOR_EQ":          4,
+		"OPERATOR_NE":          5,
+		"OPERATOR_LT":          6,
+		"OPERATOR_LE":          7,
+		"OPERATOR_GT":          8,
+		"OPERATOR_GE":          9,
+		"OPERATOR_IN":          10,
+		"OPERATOR_EXISTS":      11,
+	}
+)
+
+func (x Condition_Operator) Enum() *Condition_Operator {
+	p := new(Condition_Operator)
+	*p = x
+	return p
+}
+
+func (x Condition_Operator) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Condition_Operator) Descriptor() protoreflect.EnumDescriptor {
+	return file_pdp_v1_authorization_proto_enumTypes[1].Descriptor()
+}
+
+func (Condition_Operator) Type() protoreflect.EnumType {
+	return &file_pdp_v1_authorization_proto_enumTypes[1]
+}
+
+func (x Condition_Operator) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Condition_Operator.Descriptor instead.
+func (Condition_Operator) EnumDescriptor() ([]byte, []int) {
+	return file_pdp_v1_authorization_proto_rawDescGZIP(), []int{9, 0}
+}
+
 // CheckRequest asks whether a subject may perform an action on a resource.
 type CheckRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -491,6 +624,358 @@ func (x *CheckBatchResponse) GetResults() []*CheckResponse {
 	return nil
 }
 
+// PlanResourcesRequest asks for the resources of one type that a subject may
+// act on. Everything but the resource's id and attributes is known.
+type PlanResourcesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required: id, or a token.
+	Subject *Subject `protobuf:"bytes,1,opt,name=subject,proto3" json:"subject,omitempty"`
+	// Required: the type of the resources planned for (input.resource.type).
+	ResourceType string `protobuf:"bytes,2,opt,name=resource_type,json=resourceType,proto3" json:"resource_type,omitempty"`
+	// Required: the action.
+	Action *Action `protobuf:"bytes,3,opt,name=action,proto3" json:"action,omitempty"`
+	// Environment attributes; `time` is filled with the current time (RFC 3339
+	// UTC) when absent.
+	Environment *structpb.Struct `protobuf:"bytes,4,opt,name=environment,proto3" json:"environment,omitempty"`
+	// Optional entrypoint; must be one the bundle declares.
+	Policy string `protobuf:"bytes,5,opt,name=policy,proto3" json:"policy,omitempty"`
+	// "" (no SQL), "sqlite" or "postgres": also answer with a WHERE clause.
+	SqlDialect string `protobuf:"bytes,6,opt,name=sql_dialect,json=sqlDialect,proto3" json:"sql_dialect,omitempty"`
+	// Field path (resource.id, resource.attributes.NAME) -> column name. By
+	// default resource.id is the column id and resource.attributes.NAME the
+	// column NAME.
+	Columns       map[string]string `protobuf:"bytes,7,rep,name=columns,proto3" json:"columns,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlanResourcesRequest) Reset() {
+	*x = PlanResourcesRequest{}
+	mi := &file_pdp_v1_authorization_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlanResourcesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlanResourcesRequest) ProtoMessage() {}
+
+func (x *PlanResourcesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pdp_v1_authorization_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlanResourcesRequest.ProtoReflect.Descriptor instead.
+func (*PlanResourcesRequest) Descriptor() ([]byte, []int) {
+	return file_pdp_v1_authorization_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *PlanResourcesRequest) GetSubject() *Subject {
+	if x != nil {
+		return x.Subject
+	}
+	return nil
+}
+
+func (x *PlanResourcesRequest) GetResourceType() string {
+	if x != nil {
+		return x.ResourceType
+	}
+	return ""
+}
+
+func (x *PlanResourcesRequest) GetAction() *Action {
+	if x != nil {
+		return x.Action
+	}
+	return nil
+}
+
+func (x *PlanResourcesRequest) GetEnvironment() *structpb.Struct {
+	if x != nil {
+		return x.Environment
+	}
+	return nil
+}
+
+func (x *PlanResourcesRequest) GetPolicy() string {
+	if x != nil {
+		return x.Policy
+	}
+	return ""
+}
+
+func (x *PlanResourcesRequest) GetSqlDialect() string {
+	if x != nil {
+		return x.SqlDialect
+	}
+	return ""
+}
+
+func (x *PlanResourcesRequest) GetColumns() map[string]string {
+	if x != nil {
+		return x.Columns
+	}
+	return nil
+}
+
+// PlanResourcesResponse is the plan: a resource of the requested type is
+// allowed if and only if the condition holds for it.
+type PlanResourcesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Kind  PlanKind               `protobuf:"varint,1,opt,name=kind,proto3,enum=pdp.v1.PlanKind" json:"kind,omitempty"`
+	// Set for PLAN_KIND_CONDITIONAL only.
+	Condition *Condition `protobuf:"bytes,2,opt,name=condition,proto3" json:"condition,omitempty"`
+	// The WHERE clause when sql_dialect was set, with placeholders (? for
+	// sqlite, $1, $2, ... for postgres); TRUE (sqlite: 1) when always allowed,
+	// FALSE (sqlite: 0) when always denied.
+	Sql string `protobuf:"bytes,3,opt,name=sql,proto3" json:"sql,omitempty"`
+	// The values of the placeholders of sql, in order.
+	SqlArgs *structpb.ListValue `protobuf:"bytes,4,opt,name=sql_args,json=sqlArgs,proto3" json:"sql_args,omitempty"`
+	// Time-ordered id of the audit record of this plan.
+	DecisionId     string `protobuf:"bytes,5,opt,name=decision_id,json=decisionId,proto3" json:"decision_id,omitempty"`
+	BundleRevision string `protobuf:"bytes,6,opt,name=bundle_revision,json=bundleRevision,proto3" json:"bundle_revision,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *PlanResourcesResponse) Reset() {
+	*x = PlanResourcesResponse{}
+	mi := &file_pdp_v1_authorization_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlanResourcesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlanResourcesResponse) ProtoMessage() {}
+
+func (x *PlanResourcesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pdp_v1_authorization_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlanResourcesResponse.ProtoReflect.Descriptor instead.
+func (*PlanResourcesResponse) Descriptor() ([]byte, []int) {
+	return file_pdp_v1_authorization_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *PlanResourcesResponse) GetKind() PlanKind {
+	if x != nil {
+		return x.Kind
+	}
+	return PlanKind_PLAN_KIND_UNSPECIFIED
+}
+
+func (x *PlanResourcesResponse) GetCondition() *Condition {
+	if x != nil {
+		return x.Condition
+	}
+	return nil
+}
+
+func (x *PlanResourcesResponse) GetSql() string {
+	if x != nil {
+		return x.Sql
+	}
+	return ""
+}
+
+func (x *PlanResourcesResponse) GetSqlArgs() *structpb.ListValue {
+	if x != nil {
+		return x.SqlArgs
+	}
+	return nil
+}
+
+func (x *PlanResourcesResponse) GetDecisionId() string {
+	if x != nil {
+		return x.DecisionId
+	}
+	return ""
+}
+
+func (x *PlanResourcesResponse) GetBundleRevision() string {
+	if x != nil {
+		return x.BundleRevision
+	}
+	return ""
+}
+
+// Condition is one node of a condition tree over a resource.
+//
+//   - AND, OR: every (any) condition of args holds; AND of none is true, OR
+//     of none is false.
+//   - NOT: the one condition of args does not hold.
+//   - EQ, NE, LT, LE, GT, GE: compares operands[0] with operands[1].
+//   - IN: the value of operands[0] (a field) is one of the list literal
+//     operands[1].
+//   - EXISTS: the resource has the field operands[0].
+type Condition struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Op    Condition_Operator     `protobuf:"varint,1,opt,name=op,proto3,enum=pdp.v1.Condition_Operator" json:"op,omitempty"`
+	// The conditions AND, OR and NOT combine.
+	Args []*Condition `protobuf:"bytes,2,rep,name=args,proto3" json:"args,omitempty"`
+	// The operands of a comparison, IN or EXISTS.
+	Operands      []*Operand `protobuf:"bytes,3,rep,name=operands,proto3" json:"operands,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Condition) Reset() {
+	*x = Condition{}
+	mi := &file_pdp_v1_authorization_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Condition) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Condition) ProtoMessage() {}
+
+func (x *Condition) ProtoReflect() protoreflect.Message {
+	mi := &file_pdp_v1_authorization_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Condition.ProtoReflect.Descriptor instead.
+func (*Condition) Descriptor() ([]byte, []int) {
+	return file_pdp_v1_authorization_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Condition) GetOp() Condition_Operator {
+	if x != nil {
+		return x.Op
+	}
+	return Condition_OPERATOR_UNSPECIFIED
+}
+
+func (x *Condition) GetArgs() []*Condition {
+	if x != nil {
+		return x.Args
+	}
+	return nil
+}
+
+func (x *Condition) GetOperands() []*Operand {
+	if x != nil {
+		return x.Operands
+	}
+	return nil
+}
+
+// Operand is a field of the resource or a literal value.
+type Operand struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*Operand_Field
+	//	*Operand_Value
+	Kind          isOperand_Kind `protobuf_oneof:"kind"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Operand) Reset() {
+	*x = Operand{}
+	mi := &file_pdp_v1_authorization_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Operand) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Operand) ProtoMessage() {}
+
+func (x *Operand) ProtoReflect() protoreflect.Message {
+	mi := &file_pdp_v1_authorization_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Operand.ProtoReflect.Descriptor instead.
+func (*Operand) Descriptor() ([]byte, []int) {
+	return file_pdp_v1_authorization_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Operand) GetKind() isOperand_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return nil
+}
+
+func (x *Operand) GetField() string {
+	if x != nil {
+		if x, ok := x.Kind.(*Operand_Field); ok {
+			return x.Field
+		}
+	}
+	return ""
+}
+
+func (x *Operand) GetValue() *structpb.Value {
+	if x != nil {
+		if x, ok := x.Kind.(*Operand_Value); ok {
+			return x.Value
+		}
+	}
+	return nil
+}
+
+type isOperand_Kind interface {
+	isOperand_Kind()
+}
+
+type Operand_Field struct {
+	// A field path such as resource.id or resource.attributes.owner.
+	Field string `protobuf:"bytes,1,opt,name=field,proto3,oneof"`
+}
+
+type Operand_Value struct {
+	// A literal.
+	Value *structpb.Value `protobuf:"bytes,2,opt,name=value,proto3,oneof"`
+}
+
+func (*Operand_Field) isOperand_Kind() {}
+
+func (*Operand_Value) isOperand_Kind() {}
+
 var File_pdp_v1_authorization_proto protoreflect.FileDescriptor
 
 const file_pdp_v1_authorization_proto_rawDesc = "" +
@@ -534,11 +1019,59 @@ const file_pdp_v1_authorization_proto_rawDesc = "" +
 	"\x11CheckBatchRequest\x12,\n" +
 	"\x06checks\x18\x01 \x03(\v2\x14.pdp.v1.CheckRequestR\x06checks\"E\n" +
 	"\x12CheckBatchResponse\x12/\n" +
-	"\aresults\x18\x01 \x03(\v2\x15.pdp.v1.CheckResponseR\aresults2\x91\x01\n" +
+	"\aresults\x18\x01 \x03(\v2\x15.pdp.v1.CheckResponseR\aresults\"\x83\x03\n" +
+	"\x14PlanResourcesRequest\x12)\n" +
+	"\asubject\x18\x01 \x01(\v2\x0f.pdp.v1.SubjectR\asubject\x12#\n" +
+	"\rresource_type\x18\x02 \x01(\tR\fresourceType\x12&\n" +
+	"\x06action\x18\x03 \x01(\v2\x0e.pdp.v1.ActionR\x06action\x129\n" +
+	"\venvironment\x18\x04 \x01(\v2\x17.google.protobuf.StructR\venvironment\x12\x16\n" +
+	"\x06policy\x18\x05 \x01(\tR\x06policy\x12\x1f\n" +
+	"\vsql_dialect\x18\x06 \x01(\tR\n" +
+	"sqlDialect\x12C\n" +
+	"\acolumns\x18\a \x03(\v2).pdp.v1.PlanResourcesRequest.ColumnsEntryR\acolumns\x1a:\n" +
+	"\fColumnsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x81\x02\n" +
+	"\x15PlanResourcesResponse\x12$\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x10.pdp.v1.PlanKindR\x04kind\x12/\n" +
+	"\tcondition\x18\x02 \x01(\v2\x11.pdp.v1.ConditionR\tcondition\x12\x10\n" +
+	"\x03sql\x18\x03 \x01(\tR\x03sql\x125\n" +
+	"\bsql_args\x18\x04 \x01(\v2\x1a.google.protobuf.ListValueR\asqlArgs\x12\x1f\n" +
+	"\vdecision_id\x18\x05 \x01(\tR\n" +
+	"decisionId\x12'\n" +
+	"\x0fbundle_revision\x18\x06 \x01(\tR\x0ebundleRevision\"\xf3\x02\n" +
+	"\tCondition\x12*\n" +
+	"\x02op\x18\x01 \x01(\x0e2\x1a.pdp.v1.Condition.OperatorR\x02op\x12%\n" +
+	"\x04args\x18\x02 \x03(\v2\x11.pdp.v1.ConditionR\x04args\x12+\n" +
+	"\boperands\x18\x03 \x03(\v2\x0f.pdp.v1.OperandR\boperands\"\xe5\x01\n" +
+	"\bOperator\x12\x18\n" +
+	"\x14OPERATOR_UNSPECIFIED\x10\x00\x12\x10\n" +
+	"\fOPERATOR_AND\x10\x01\x12\x0f\n" +
+	"\vOPERATOR_OR\x10\x02\x12\x10\n" +
+	"\fOPERATOR_NOT\x10\x03\x12\x0f\n" +
+	"\vOPERATOR_EQ\x10\x04\x12\x0f\n" +
+	"\vOPERATOR_NE\x10\x05\x12\x0f\n" +
+	"\vOPERATOR_LT\x10\x06\x12\x0f\n" +
+	"\vOPERATOR_LE\x10\a\x12\x0f\n" +
+	"\vOPERATOR_GT\x10\b\x12\x0f\n" +
+	"\vOPERATOR_GE\x10\t\x12\x0f\n" +
+	"\vOPERATOR_IN\x10\n" +
+	"\x12\x13\n" +
+	"\x0fOPERATOR_EXISTS\x10\v\"Y\n" +
+	"\aOperand\x12\x16\n" +
+	"\x05field\x18\x01 \x01(\tH\x00R\x05field\x12.\n" +
+	"\x05value\x18\x02 \x01(\v2\x16.google.protobuf.ValueH\x00R\x05valueB\x06\n" +
+	"\x04kind*{\n" +
+	"\bPlanKind\x12\x19\n" +
+	"\x15PLAN_KIND_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18PLAN_KIND_ALWAYS_ALLOWED\x10\x01\x12\x1b\n" +
+	"\x17PLAN_KIND_ALWAYS_DENIED\x10\x02\x12\x19\n" +
+	"\x15PLAN_KIND_CONDITIONAL\x10\x032\xdf\x01\n" +
 	"\x14AuthorizationService\x124\n" +
 	"\x05Check\x12\x14.pdp.v1.CheckRequest\x1a\x15.pdp.v1.CheckResponse\x12C\n" +
 	"\n" +
-	"CheckBatch\x12\x19.pdp.v1.CheckBatchRequest\x1a\x1a.pdp.v1.CheckBatchResponseB-Z+github.com/pdp-project/pdp/api/pdp/v1;pdpv1b\x06proto3"
+	"CheckBatch\x12\x19.pdp.v1.CheckBatchRequest\x1a\x1a.pdp.v1.CheckBatchResponse\x12L\n" +
+	"\rPlanResources\x12\x1c.pdp.v1.PlanResourcesRequest\x1a\x1d.pdp.v1.PlanResourcesResponseB-Z+github.com/pdp-project/pdp/api/pdp/v1;pdpv1b\x06proto3"
 
 var (
 	file_pdp_v1_authorization_proto_rawDescOnce sync.Once
@@ -552,37 +1085,60 @@ func file_pdp_v1_authorization_proto_rawDescGZIP() []byte {
 	return file_pdp_v1_authorization_proto_rawDescData
 }
 
-var file_pdp_v1_authorization_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_pdp_v1_authorization_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_pdp_v1_authorization_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_pdp_v1_authorization_proto_goTypes = []any{
-	(*CheckRequest)(nil),       // 0: pdp.v1.CheckRequest
-	(*Subject)(nil),            // 1: pdp.v1.Subject
-	(*Resource)(nil),           // 2: pdp.v1.Resource
-	(*Action)(nil),             // 3: pdp.v1.Action
-	(*CheckResponse)(nil),      // 4: pdp.v1.CheckResponse
-	(*CheckBatchRequest)(nil),  // 5: pdp.v1.CheckBatchRequest
-	(*CheckBatchResponse)(nil), // 6: pdp.v1.CheckBatchResponse
-	(*structpb.Struct)(nil),    // 7: google.protobuf.Struct
+	(PlanKind)(0),                 // 0: pdp.v1.PlanKind
+	(Condition_Operator)(0),       // 1: pdp.v1.Condition.Operator
+	(*CheckRequest)(nil),          // 2: pdp.v1.CheckRequest
+	(*Subject)(nil),               // 3: pdp.v1.Subject
+	(*Resource)(nil),              // 4: pdp.v1.Resource
+	(*Action)(nil),                // 5: pdp.v1.Action
+	(*CheckResponse)(nil),         // 6: pdp.v1.CheckResponse
+	(*CheckBatchRequest)(nil),     // 7: pdp.v1.CheckBatchRequest
+	(*CheckBatchResponse)(nil),    // 8: pdp.v1.CheckBatchResponse
+	(*PlanResourcesRequest)(nil),  // 9: pdp.v1.PlanResourcesRequest
+	(*PlanResourcesResponse)(nil), // 10: pdp.v1.PlanResourcesResponse
+	(*Condition)(nil),             // 11: pdp.v1.Condition
+	(*Operand)(nil),               // 12: pdp.v1.Operand
+	nil,                           // 13: pdp.v1.PlanResourcesRequest.ColumnsEntry
+	(*structpb.Struct)(nil),       // 14: google.protobuf.Struct
+	(*structpb.ListValue)(nil),    // 15: google.protobuf.ListValue
+	(*structpb.Value)(nil),        // 16: google.protobuf.Value
 }
 var file_pdp_v1_authorization_proto_depIdxs = []int32{
-	1,  // 0: pdp.v1.CheckRequest.subject:type_name -> pdp.v1.Subject
-	2,  // 1: pdp.v1.CheckRequest.resource:type_name -> pdp.v1.Resource
-	3,  // 2: pdp.v1.CheckRequest.action:type_name -> pdp.v1.Action
-	7,  // 3: pdp.v1.CheckRequest.environment:type_name -> google.protobuf.Struct
-	7,  // 4: pdp.v1.Subject.attributes:type_name -> google.protobuf.Struct
-	7,  // 5: pdp.v1.Resource.attributes:type_name -> google.protobuf.Struct
-	7,  // 6: pdp.v1.Action.attributes:type_name -> google.protobuf.Struct
-	7,  // 7: pdp.v1.CheckResponse.obligations:type_name -> google.protobuf.Struct
-	0,  // 8: pdp.v1.CheckBatchRequest.checks:type_name -> pdp.v1.CheckRequest
-	4,  // 9: pdp.v1.CheckBatchResponse.results:type_name -> pdp.v1.CheckResponse
-	0,  // 10: pdp.v1.AuthorizationService.Check:input_type -> pdp.v1.CheckRequest
-	5,  // 11: pdp.v1.AuthorizationService.CheckBatch:input_type -> pdp.v1.CheckBatchRequest
-	4,  // 12: pdp.v1.AuthorizationService.Check:output_type -> pdp.v1.CheckResponse
-	6,  // 13: pdp.v1.AuthorizationService.CheckBatch:output_type -> pdp.v1.CheckBatchResponse
-	12, // [12:14] is the sub-list for method output_type
-	10, // [10:12] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	3,  // 0: pdp.v1.CheckRequest.subject:type_name -> pdp.v1.Subject
+	4,  // 1: pdp.v1.CheckRequest.resource:type_name -> pdp.v1.Resource
+	5,  // 2: pdp.v1.CheckRequest.action:type_name -> pdp.v1.Action
+	14, // 3: pdp.v1.CheckRequest.environment:type_name -> google.protobuf.Struct
+	14, // 4: pdp.v1.Subject.attributes:type_name -> google.protobuf.Struct
+	14, // 5: pdp.v1.Resource.attributes:type_name -> google.protobuf.Struct
+	14, // 6: pdp.v1.Action.attributes:type_name -> google.protobuf.Struct
+	14, // 7: pdp.v1.CheckResponse.obligations:type_name -> google.protobuf.Struct
+	2,  // 8: pdp.v1.CheckBatchRequest.checks:type_name -> pdp.v1.CheckRequest
+	6,  // 9: pdp.v1.CheckBatchResponse.results:type_name -> pdp.v1.CheckResponse
+	3,  // 10: pdp.v1.PlanResourcesRequest.subject:type_name -> pdp.v1.Subject
+	5,  // 11: pdp.v1.PlanResourcesRequest.action:type_name -> pdp.v1.Action
+	14, // 12: pdp.v1.PlanResourcesRequest.environment:type_name -> google.protobuf.Struct
+	13, // 13: pdp.v1.PlanResourcesRequest.columns:type_name -> pdp.v1.PlanResourcesRequest.ColumnsEntry
+	0,  // 14: pdp.v1.PlanResourcesResponse.kind:type_name -> pdp.v1.PlanKind
+	11, // 15: pdp.v1.PlanResourcesResponse.condition:type_name -> pdp.v1.Condition
+	15, // 16: pdp.v1.PlanResourcesResponse.sql_args:type_name -> google.protobuf.ListValue
+	1,  // 17: pdp.v1.Condition.op:type_name -> pdp.v1.Condition.Operator
+	11, // 18: pdp.v1.Condition.args:type_name -> pdp.v1.Condition
+	12, // 19: pdp.v1.Condition.operands:type_name -> pdp.v1.Operand
+	16, // 20: pdp.v1.Operand.value:type_name -> google.protobuf.Value
+	2,  // 21: pdp.v1.AuthorizationService.Check:input_type -> pdp.v1.CheckRequest
+	7,  // 22: pdp.v1.AuthorizationService.CheckBatch:input_type -> pdp.v1.CheckBatchRequest
+	9,  // 23: pdp.v1.AuthorizationService.PlanResources:input_type -> pdp.v1.PlanResourcesRequest
+	6,  // 24: pdp.v1.AuthorizationService.Check:output_type -> pdp.v1.CheckResponse
+	8,  // 25: pdp.v1.AuthorizationService.CheckBatch:output_type -> pdp.v1.CheckBatchResponse
+	10, // 26: pdp.v1.AuthorizationService.PlanResources:output_type -> pdp.v1.PlanResourcesResponse
+	24, // [24:27] is the sub-list for method output_type
+	21, // [21:24] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_pdp_v1_authorization_proto_init() }
@@ -590,18 +1146,23 @@ func file_pdp_v1_authorization_proto_init() {
 	if File_pdp_v1_authorization_proto != nil {
 		return
 	}
+	file_pdp_v1_authorization_proto_msgTypes[10].OneofWrappers = []any{
+		(*Operand_Field)(nil),
+		(*Operand_Value)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pdp_v1_authorization_proto_rawDesc), len(file_pdp_v1_authorization_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   7,
+			NumEnums:      2,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_pdp_v1_authorization_proto_goTypes,
 		DependencyIndexes: file_pdp_v1_authorization_proto_depIdxs,
+		EnumInfos:         file_pdp_v1_authorization_proto_enumTypes,
 		MessageInfos:      file_pdp_v1_authorization_proto_msgTypes,
 	}.Build()
 	File_pdp_v1_authorization_proto = out.File

@@ -19,8 +19,9 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AuthorizationService_Check_FullMethodName      = "/pdp.v1.AuthorizationService/Check"
-	AuthorizationService_CheckBatch_FullMethodName = "/pdp.v1.AuthorizationService/CheckBatch"
+	AuthorizationService_Check_FullMethodName         = "/pdp.v1.AuthorizationService/Check"
+	AuthorizationService_CheckBatch_FullMethodName    = "/pdp.v1.AuthorizationService/CheckBatch"
+	AuthorizationService_PlanResources_FullMethodName = "/pdp.v1.AuthorizationService/PlanResources"
 )
 
 // AuthorizationServiceClient is the client API for AuthorizationService service.
@@ -36,6 +37,12 @@ type AuthorizationServiceClient interface {
 	// CheckBatch decides up to 100 requests (by default); results come back in
 	// the order of the checks.
 	CheckBatch(ctx context.Context, in *CheckBatchRequest, opts ...grpc.CallOption) (*CheckBatchResponse, error)
+	// PlanResources answers "which resources of this type may this subject act
+	// on" with a condition on the resource that holds exactly for the resources
+	// Check would allow, or refuses with FAILED_PRECONDITION (naming the rule
+	// and the expression) when the policy cannot be expressed exactly. Every
+	// plan is in the audit trail before the call returns.
+	PlanResources(ctx context.Context, in *PlanResourcesRequest, opts ...grpc.CallOption) (*PlanResourcesResponse, error)
 }
 
 type authorizationServiceClient struct {
@@ -66,6 +73,16 @@ func (c *authorizationServiceClient) CheckBatch(ctx context.Context, in *CheckBa
 	return out, nil
 }
 
+func (c *authorizationServiceClient) PlanResources(ctx context.Context, in *PlanResourcesRequest, opts ...grpc.CallOption) (*PlanResourcesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PlanResourcesResponse)
+	err := c.cc.Invoke(ctx, AuthorizationService_PlanResources_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AuthorizationServiceServer is the server API for AuthorizationService service.
 // All implementations must embed UnimplementedAuthorizationServiceServer
 // for forward compatibility.
@@ -79,6 +96,12 @@ type AuthorizationServiceServer interface {
 	// CheckBatch decides up to 100 requests (by default); results come back in
 	// the order of the checks.
 	CheckBatch(context.Context, *CheckBatchRequest) (*CheckBatchResponse, error)
+	// PlanResources answers "which resources of this type may this subject act
+	// on" with a condition on the resource that holds exactly for the resources
+	// Check would allow, or refuses with FAILED_PRECONDITION (naming the rule
+	// and the expression) when the policy cannot be expressed exactly. Every
+	// plan is in the audit trail before the call returns.
+	PlanResources(context.Context, *PlanResourcesRequest) (*PlanResourcesResponse, error)
 	mustEmbedUnimplementedAuthorizationServiceServer()
 }
 
@@ -94,6 +117,9 @@ func (UnimplementedAuthorizationServiceServer) Check(context.Context, *CheckRequ
 }
 func (UnimplementedAuthorizationServiceServer) CheckBatch(context.Context, *CheckBatchRequest) (*CheckBatchResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CheckBatch not implemented")
+}
+func (UnimplementedAuthorizationServiceServer) PlanResources(context.Context, *PlanResourcesRequest) (*PlanResourcesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PlanResources not implemented")
 }
 func (UnimplementedAuthorizationServiceServer) mustEmbedUnimplementedAuthorizationServiceServer() {}
 func (UnimplementedAuthorizationServiceServer) testEmbeddedByValue()                              {}
@@ -152,6 +178,24 @@ func _AuthorizationService_CheckBatch_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AuthorizationService_PlanResources_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PlanResourcesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthorizationServiceServer).PlanResources(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthorizationService_PlanResources_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthorizationServiceServer).PlanResources(ctx, req.(*PlanResourcesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AuthorizationService_ServiceDesc is the grpc.ServiceDesc for AuthorizationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -166,6 +210,10 @@ var AuthorizationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CheckBatch",
 			Handler:    _AuthorizationService_CheckBatch_Handler,
+		},
+		{
+			MethodName: "PlanResources",
+			Handler:    _AuthorizationService_PlanResources_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
