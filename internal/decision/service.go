@@ -48,6 +48,8 @@ type Options struct {
 	// Targets names the revision and entrypoint of decisions made without
 	// evaluation (token.go); nil: the entrypoint the request named.
 	Targets Targets
+	// Planner answers resource plans (plan.go); nil: Plan is Unavailable.
+	Planner Planner
 }
 
 // Service decides requests. It is safe for concurrent use.
@@ -62,13 +64,14 @@ type Service struct {
 	masker   Masker
 	obs      Observer
 	targets  Targets
+	planner  Planner
 }
 
 // New builds a Service from opts.
 func New(opts Options) *Service {
 	s := &Service{eval: opts.Evaluator, rec: opts.Recorder, log: opts.Logger,
 		clock: opts.Clock, newID: opts.NewID, maxBatch: opts.MaxBatch, tokens: opts.Tokens,
-		masker: opts.Masker, obs: opts.Observer, targets: opts.Targets}
+		masker: opts.Masker, obs: opts.Observer, targets: opts.Targets, planner: opts.Planner}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
