@@ -16,47 +16,39 @@ type Planner interface {
 	PlanResources(ctx context.Context, q pdp.PlanQuery) (pdp.ResourcePlan, error)
 }
 
-// PlanResult is a resource plan with the id of its audit record.
-type PlanResult struct {
-	ID string
-	pdp.ResourcePlan
-}
-
 // errNoPlanner answers plans on a Service built without a Planner.
 var errNoPlanner = errors.New("no resource planner is configured")
 
-// Plan answers which resources of req.Resource.Type the subject may perform
+// Plan answers, with the plan and the id of its audit record, which resources of req.Resource.Type the subject may perform
 // req.Action on, and records the plan in the audit trail before answering:
 // when the record cannot be written the caller gets Unavailable. Only the
 // resource's type is read; its id and attributes are the unknowns of the
 // plan. A subject token is verified as Check verifies it; a refused token
 // plans PlanAlwaysDenied, recorded with the token's reason. A request that
 // fails validation, or a plan the engine refuses, leaves no record.
-func (s *Service) Plan(ctx context.Context, req pdp.Request) (PlanResult, error) {
+func (s *Service) Plan(ctx context.Context, req pdp.Request) (plan pdp.ResourcePlan, id string, err error) {
 	if err := ValidatePlan(req); err != nil {
-		return PlanResult{}, err
+		return pdp.ResourcePlan{}, "", err
 	}
 	if s.planner == nil {
-		return PlanResult{}, pdp.Unavailable("resource plans are not served", errNoPlanner)
+		return pdp.ResourcePlan{}, "", pdp.Unavailable("resource plans are not served", errNoPlanner)
 	}
 	start := s.clock()
-	id, err := s.newID()
-	if err != nil {
-		return PlanResult{}, fmt.Errorf("new decision id: %w", err)
+	if id, err = s.newID(); err != nil {
+		return pdp.ResourcePlan{}, "", fmt.Errorf("new decision id: %w", err)
 	}
 	req, denied, err := s.verifyToken(ctx, id, req)
 	if err != nil {
-		return PlanResult{}, err
+		return pdp.ResourcePlan{}, "", err
 	}
 	q := PlanQueryOf(req, start)
-	plan, err := s.planned(ctx, q, req.Policy, denied)
-	if err != nil {
-		return PlanResult{}, err
+	if plan, err = s.planned(ctx, q, req.Policy, denied); err != nil {
+		return pdp.ResourcePlan{}, "", err
 	}
 	if err := s.recordPlan(ctx, id, start, req, q, plan, denied); err != nil {
-		return PlanResult{}, err
+		return pdp.ResourcePlan{}, "", err
 	}
-	return PlanResult{ID: id, ResourcePlan: plan}, nil
+	return plan, id, nil
 }
 
 // planned asks the planner, or answers the deny of a refused token for the

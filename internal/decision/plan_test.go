@@ -56,7 +56,7 @@ func TestPlanValidation(t *testing.T) {
 			svc := decision.New(decision.Options{Recorder: rec, Planner: p})
 			r := planReq()
 			tc.edit(&r)
-			_, err := svc.Plan(context.Background(), r)
+			_, _, err := svc.Plan(context.Background(), r)
 			var e *pdp.Error
 			if !errors.As(err, &e) || e.Code != pdp.CodeInvalidArgument || e.Field != tc.field {
 				t.Fatalf("Plan error = %v, want InvalidArgument on %s", err, tc.field)
@@ -110,15 +110,15 @@ func TestPlanIsRecordedBeforeItIsAnswered(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &records{}
 			svc := decision.New(decision.Options{Recorder: rec, Planner: &planner{plan: tc.plan}})
-			res, err := svc.Plan(context.Background(), planReq())
+			res, id, err := svc.Plan(context.Background(), planReq())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.ID == "" || res.Kind != tc.plan.Kind || len(rec.recs) != 1 {
+			if id == "" || res.Kind != tc.plan.Kind || len(rec.recs) != 1 {
 				t.Fatalf("plan %+v, %d records", res, len(rec.recs))
 			}
 			r := rec.recs[0]
-			if r.DecisionID != res.ID || r.Kind != pdp.RecordKindPlan || !reflect.DeepEqual(r.Plan, tc.want) {
+			if r.DecisionID != id || r.Kind != pdp.RecordKindPlan || !reflect.DeepEqual(r.Plan, tc.want) {
 				t.Fatalf("record id %s kind %q plan %v; want %v", r.DecisionID, r.Kind, r.Plan, tc.want)
 			}
 			if r.SubjectID != "alice" || r.ResourceType != "doc" || r.ResourceID != "" || r.Action != "read" ||
@@ -148,16 +148,16 @@ func TestPlanFailsClosed(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			svc := decision.New(decision.Options{Recorder: tc.rec, Planner: tc.p})
-			res, err := svc.Plan(context.Background(), planReq())
-			if pdp.ErrorCode(err) != tc.code || res.ID != "" {
-				t.Fatalf("Plan = %+v, %v; want code %s", res, err, tc.code)
+			res, id, err := svc.Plan(context.Background(), planReq())
+			if pdp.ErrorCode(err) != tc.code || id != "" {
+				t.Fatalf("Plan = %+v, %q, %v; want code %s", res, id, err, tc.code)
 			}
 			if r, ok := tc.rec.(*records); ok && len(r.recs) != 0 {
 				t.Fatalf("a failed plan left %d records", len(r.recs))
 			}
 		})
 	}
-	_, err := decision.New(decision.Options{Recorder: &records{}}).Plan(context.Background(), planReq())
+	_, _, err := decision.New(decision.Options{Recorder: &records{}}).Plan(context.Background(), planReq())
 	if pdp.ErrorCode(err) != pdp.CodeUnavailable {
 		t.Fatalf("Plan without a planner: %v", err)
 	}
@@ -182,7 +182,7 @@ func TestPlanSubjectToken(t *testing.T) {
 			svc := decision.New(decision.Options{Recorder: rec, Planner: p, Tokens: tokens{}, Targets: targets{true}})
 			r := planReq()
 			r.Subject.ID, r.Subject.Token = "", tc.token
-			res, err := svc.Plan(context.Background(), r)
+			res, _, err := svc.Plan(context.Background(), r)
 			if err != nil {
 				t.Fatal(err)
 			}
