@@ -19,9 +19,9 @@ type Planner interface {
 // errNoPlanner answers plans on a Service built without a Planner.
 var errNoPlanner = errors.New("no resource planner is configured")
 
-// Plan answers, with the plan and the id of its audit record, which resources of req.Resource.Type the subject may perform
-// req.Action on, and records the plan in the audit trail before answering:
-// when the record cannot be written the caller gets Unavailable. Only the
+// Plan answers which resources of req.Resource.Type the subject may perform
+// req.Action on, with the id of the plan's audit record. The record is
+// written before the answer: when it cannot be, the caller gets Unavailable. Only the
 // resource's type is read; its id and attributes are the unknowns of the
 // plan. A subject token is verified as Check verifies it; a refused token
 // plans PlanAlwaysDenied, recorded with the token's reason. A request that
