@@ -24,6 +24,8 @@ type Checker interface {
 type authorizationService struct {
 	pdpv1.UnimplementedAuthorizationServiceServer
 	checker Checker
+	planner Planner   // plan.go
+	where   WhereFunc // plan.go
 }
 
 var _ pdpv1.AuthorizationServiceServer = (*authorizationService)(nil)

@@ -84,6 +84,7 @@ func TestMalformedRequestsAreInvalidArgument(t *testing.T) {
 	unary := []string{
 		pdpv1.AuthorizationService_Check_FullMethodName,
 		pdpv1.AuthorizationService_CheckBatch_FullMethodName,
+		pdpv1.AuthorizationService_PlanResources_FullMethodName,
 		pdpv1.AuditService_QueryDecisions_FullMethodName,
 		pdpv1.AuditService_GetDecision_FullMethodName,
 		pdpv1.AuditService_VerifyTrail_FullMethodName,

@@ -34,7 +34,12 @@ const streamWorkers = 64
 // GRPCOptions configures the gRPC server.
 type GRPCOptions struct {
 	Checker Checker
-	Logger  *slog.Logger
+	// Planner answers PlanResources (plan.go); nil: Unavailable.
+	Planner Planner
+	// Where writes plans as SQL when a request names a dialect; nil:
+	// such requests are Unavailable.
+	Where  WhereFunc
+	Logger *slog.Logger
 	// Authorizer decides who may call what; required.
 	Authorizer Authorizer
 	// Creds are the transport credentials; nil serves plaintext.
@@ -74,7 +79,8 @@ func NewGRPC(opts GRPCOptions) *GRPC {
 		sopts = append(sopts, grpc.StatsHandler(opts.StatsHandler))
 	}
 	g := &GRPC{Server: grpc.NewServer(sopts...), health: health.NewServer()}
-	pdpv1.RegisterAuthorizationServiceServer(g.Server, &authorizationService{checker: opts.Checker})
+	pdpv1.RegisterAuthorizationServiceServer(g.Server, &authorizationService{checker: opts.Checker,
+		planner: opts.Planner, where: opts.Where})
 	healthpb.RegisterHealthServer(g.Server, g.health)
 	reflection.Register(g.Server)
 	g.SetServing(false)
