@@ -36,7 +36,7 @@ const tableHeader = "TIME\tDECISION ID\tSUBJECT\tACTION\tRESOURCE\tALLOW\tREASON
 
 var csvHeader = []string{"seq", "decision_id", "time", "caller", "subject_type", "subject_id", "resource_type",
 	"resource_id", "action", "allow", "reasons", "bundle_revision", "entrypoint", "cache_hit", "latency_us",
-	"error", "masked", "mask_error", "input", "obligations", "hash", "trace_id", "bundle_digest"}
+	"error", "masked", "mask_error", "input", "obligations", "hash", "trace_id", "bundle_digest", "kind", "plan"}
 
 func (p *printer) print(e audit.Entry) error {
 	switch p.format {
@@ -109,6 +109,9 @@ type jsonRecord struct {
 	PrevHash       string         `json:"prev_hash"`
 	Hash           string         `json:"hash"`
 	TraceID        string         `json:"trace_id"`
+	// Kind and Plan are set only on a resource plan's record.
+	Kind string         `json:"kind,omitempty"`
+	Plan map[string]any `json:"plan,omitempty"`
 }
 
 type typedID struct {
@@ -128,7 +131,8 @@ func toJSONRecord(e audit.Entry) jsonRecord {
 		Caller: e.Caller, Subject: typedID{e.SubjectType, e.SubjectID}, Resource: typedID{e.ResourceType, e.ResourceID},
 		Action: e.Action, Allow: e.Allow, Reasons: reasons, Obligations: e.Obligations, BundleRevision: e.BundleRevision,
 		BundleDigest: e.BundleDigest, Entrypoint: e.Entrypoint, CacheHit: e.CacheHit, LatencyUS: e.Latency.Microseconds(), Error: e.Error,
-		Input: e.Input, Masked: masked, MaskError: e.MaskError, PrevHash: e.PrevHash, Hash: e.Hash, TraceID: e.TraceID}
+		Input: e.Input, Masked: masked, MaskError: e.MaskError, PrevHash: e.PrevHash, Hash: e.Hash, TraceID: e.TraceID,
+		Kind: e.Kind, Plan: e.Plan}
 }
 
 func (p *printer) printJSON(e audit.Entry) error {
@@ -143,10 +147,14 @@ func csvRow(e audit.Entry) []string {
 		return string(b)
 	}
 	r := toJSONRecord(e)
+	plan := ""
+	if e.Plan != nil {
+		plan = j(e.Plan)
+	}
 	return []string{strconv.FormatInt(e.Seq, 10), e.DecisionID, r.Time, e.Caller, e.SubjectType, e.SubjectID,
 		e.ResourceType, e.ResourceID, e.Action, strconv.FormatBool(e.Allow), j(r.Reasons), e.BundleRevision,
 		e.Entrypoint, strconv.FormatBool(e.CacheHit), strconv.FormatInt(r.LatencyUS, 10), e.Error, j(r.Masked),
-		strconv.FormatBool(e.MaskError), j(e.Input), j(e.Obligations), e.Hash, e.TraceID, e.BundleDigest}
+		strconv.FormatBool(e.MaskError), j(e.Input), j(e.Obligations), e.Hash, e.TraceID, e.BundleDigest, e.Kind, plan}
 }
 
 // printDetail prints one record field by field (show --format table).
@@ -161,6 +169,11 @@ func printDetail(w io.Writer, e audit.Entry) error {
 		e.DecisionID, e.Seq, r.Time, e.Caller, e.SubjectType, e.SubjectID, e.ResourceType, e.ResourceID, e.Action,
 		e.Allow, strings.Join(r.Reasons, ", "), obligations, e.BundleRevision, e.BundleDigest, e.Entrypoint, e.CacheHit,
 		r.LatencyUS, e.Error, strings.Join(r.Masked, ", "), e.MaskError, e.TraceID, e.PrevHash, e.Hash, input)
+	if err != nil || e.Kind == "" {
+		return err
+	}
+	plan, _ := json.MarshalIndent(e.Plan, "  ", "  ")
+	_, err = fmt.Fprintf(w, "kind:            %s\nplan:\n  %s\n", e.Kind, plan)
 	return err
 }
 

@@ -28,8 +28,8 @@ type Entry struct {
 }
 
 // Document returns the JSON object of r that the chain hashes (after RFC
-// 8785 canonicalization): every stored field under its column name (trace_id
-// and bundle_digest only when not empty), times
+// 8785 canonicalization): every stored field under its column name (trace_id,
+// bundle_digest, kind and plan only when not empty), times
 // in TimeFormat, JSON values as JSON decodes them.
 func Document(seq int64, r pdp.Record) (map[string]any, error) {
 	reasons, err := jsonValue(r.Reasons, []any{})
@@ -59,7 +59,23 @@ func Document(seq int64, r pdp.Record) (map[string]any, error) {
 	if r.BundleDigest != "" { // left out when empty: older records keep their hashes
 		doc["bundle_digest"] = r.BundleDigest
 	}
-	return doc, nil
+	return doc, planMembers(doc, r)
+}
+
+// planMembers adds kind and plan to doc when r has them: decisions, which
+// have neither, keep their hashes.
+func planMembers(doc map[string]any, r pdp.Record) error {
+	if r.Kind != "" {
+		doc["kind"] = r.Kind
+	}
+	if r.Plan != nil {
+		plan, err := jsonValue(r.Plan, map[string]any{})
+		if err != nil {
+			return fmt.Errorf("plan: %w", err)
+		}
+		doc["plan"] = plan
+	}
+	return nil
 }
 
 // jsonValue round-trips v through encoding/json, so that a value written

@@ -82,10 +82,12 @@ type document struct {
 	Entrypoint     string          `json:"entrypoint"`
 	Error          string          `json:"error"`
 	Input          json.RawMessage `json:"input"`
+	Kind           string          `json:"kind"`
 	LatencyUS      float64         `json:"latency_us"`
 	MaskError      bool            `json:"mask_error"`
 	Masked         json.RawMessage `json:"masked"`
 	Obligations    json.RawMessage `json:"obligations"`
+	Plan           json.RawMessage `json:"plan"`
 	Reasons        json.RawMessage `json:"reasons"`
 	ResourceID     string          `json:"resource_id"`
 	ResourceType   string          `json:"resource_type"`
@@ -112,8 +114,24 @@ func (s *Sealed) decodeCanon() error {
 		SubjectID: d.SubjectID, ResourceType: d.ResourceType, ResourceID: d.ResourceID, Action: d.Action,
 		Allow: d.Allow, BundleRevision: d.BundleRevision, BundleDigest: d.BundleDigest, Entrypoint: d.Entrypoint,
 		CacheHit: d.CacheHit, Latency: latency(d.LatencyUS), TraceID: d.TraceID,
-		Error: d.Error, MaskError: d.MaskError}
+		Error: d.Error, MaskError: d.MaskError, Kind: d.Kind}
+	s.Plan = d.Plan
+	if err := DecodePlan(&s.Record, s.Plan); err != nil {
+		return err
+	}
 	return DecodeJSONMembers(&s.Record, s.Reasons, s.Obligations, s.Input, s.Masked)
+}
+
+// DecodePlan fills r.Plan from its stored text; empty text is no plan.
+func DecodePlan(r *pdp.Record, text []byte) error {
+	r.Plan = nil
+	if len(text) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(text, &r.Plan); err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
+	return nil
 }
 
 // latency converts microseconds, as the document holds them, back to a

@@ -27,8 +27,9 @@ type Sealed struct {
 	// Canon is the RFC 8785 JSON of Document(Seq, Record).
 	Canon []byte
 	// Reasons, Obligations, Input and Masked are the canonical JSON text
-	// of those members, slices of Canon.
-	Reasons, Obligations, Input, Masked []byte
+	// of those members, slices of Canon; so is Plan, nil when the record
+	// holds no plan.
+	Reasons, Obligations, Input, Masked, Plan []byte
 }
 
 // SealEntry seals r at position seq after a record hashed prev, as Seal
@@ -47,8 +48,11 @@ func SealEntry(prev string, seq int64, r pdp.Record) (Sealed, error) {
 	}
 	out := Sealed{Entry: Entry{Seq: seq, PrevHash: prev, Hash: s.hash(), Record: r}}
 	out.Canon = append([]byte(nil), s.buf[len(prev):]...)
-	parts := []*[]byte{&out.Reasons, &out.Obligations, &out.Input, &out.Masked}
+	parts := []*[]byte{&out.Reasons, &out.Obligations, &out.Input, &out.Masked, &out.Plan}
 	for i, sp := range s.spans {
+		if i == spanPlan && r.Plan == nil {
+			continue
+		}
 		*parts[i] = out.Canon[sp[0]-len(prev) : sp[1]-len(prev) : sp[1]-len(prev)]
 	}
 	return out, nil
@@ -81,7 +85,7 @@ const maxPooledBuf = 64 << 10
 type sealer struct {
 	buf     []byte
 	members []member  // members of the objects being written, innermost last
-	spans   [4][2]int // of reasons, obligations, input, masked in buf
+	spans   [5][2]int // of reasons, obligations, input, masked, plan in buf
 }
 
 func (s *sealer) release() {
@@ -109,10 +113,16 @@ func (s *sealer) record(seq int64, r *pdp.Record) bool {
 	if !s.topObject(`,"input":`, r.Input, spanInput) {
 		return false
 	}
+	if r.Kind != "" { // left out when empty: decisions keep their hashes
+		s.strField(`,"kind":`, r.Kind)
+	}
 	s.intField(`,"latency_us":`, r.Latency.Microseconds())
 	s.boolField(`,"mask_error":`, r.MaskError)
 	s.topStrings(`,"masked":`, r.Masked, spanMasked)
 	if !s.topObject(`,"obligations":`, r.Obligations, spanObligations) {
+		return false
+	}
+	if r.Plan != nil && !s.topObject(`,"plan":`, r.Plan, spanPlan) { // only plan records have one
 		return false
 	}
 	s.topStrings(`,"reasons":`, r.Reasons, spanReasons)
@@ -154,9 +164,10 @@ const (
 	spanObligations
 	spanInput
 	spanMasked
+	spanPlan
 )
 
-// topObject writes Obligations or Input and notes where its value is: nil
+// topObject writes Obligations, Input or Plan and notes where its value is: nil
 // stands for {}, as the JSON round trip of Document makes it.
 func (s *sealer) topObject(key string, m map[string]any, span int) bool {
 	s.buf = append(s.buf, key...)

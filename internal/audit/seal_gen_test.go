@@ -144,6 +144,8 @@ func recordGen(native bool) *rapid.Generator[pdp.Record] {
 			CacheHit: rapid.Bool().Draw(t, "cache_hit"), Latency: time.Duration(rapid.Int64().Draw(t, "latency")),
 			TraceID: rapid.OneOf(rapid.Just(""), text).Draw(t, "trace_id"), Error: text.Draw(t, "error"),
 			Masked: stringsGen().Draw(t, "masked"), MaskError: rapid.Bool().Draw(t, "mask_error"),
+			Kind: rapid.OneOf(rapid.Just(""), text).Draw(t, "kind"),
+			Plan: rapid.OneOf(rapid.Just(map[string]any(nil)), topObjectGen(native)).Draw(t, "plan"),
 		}
 	})
 }

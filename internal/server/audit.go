@@ -195,6 +195,10 @@ func RecordToProto(e audit.Entry) (*pdpv1.DecisionRecord, error) {
 	if err != nil {
 		return nil, err
 	}
+	plan, err := planToProto(e.Plan)
+	if err != nil {
+		return nil, err
+	}
 	return &pdpv1.DecisionRecord{
 		Seq: e.Seq, DecisionId: e.DecisionID, Time: timestamppb.New(e.Time), Caller: e.Caller,
 		SubjectType: e.SubjectType, SubjectId: e.SubjectID, ResourceType: e.ResourceType, ResourceId: e.ResourceID,
@@ -202,7 +206,16 @@ func RecordToProto(e audit.Entry) (*pdpv1.DecisionRecord, error) {
 		BundleRevision: e.BundleRevision, Entrypoint: e.Entrypoint, CacheHit: e.CacheHit,
 		LatencyUs: e.Latency.Microseconds(), Error: e.Error, Masked: e.Masked, MaskError: e.MaskError,
 		PrevHash: e.PrevHash, Hash: e.Hash, TraceId: e.TraceID, BundleDigest: e.BundleDigest,
+		Kind: e.Kind, Plan: plan,
 	}, nil
+}
+
+// planToProto converts a plan record's answer; nil (a decision) stays unset.
+func planToProto(plan map[string]any) (*structpb.Struct, error) {
+	if plan == nil {
+		return nil, nil
+	}
+	return structpb.NewStruct(plan)
 }
 
 // RecordFromProto is the inverse of RecordToProto (for clients such as the
@@ -215,6 +228,13 @@ func RecordFromProto(r *pdpv1.DecisionRecord) audit.Entry {
 		Obligations: r.GetObligations().AsMap(), Input: r.GetInput().AsMap(), BundleRevision: r.GetBundleRevision(),
 		Entrypoint: r.GetEntrypoint(), CacheHit: r.GetCacheHit(), Latency: time.Duration(r.GetLatencyUs()) * time.Microsecond,
 		Error: r.GetError(), Masked: r.GetMasked(), MaskError: r.GetMaskError(),
-		TraceID: r.GetTraceId(), BundleDigest: r.GetBundleDigest(),
+		TraceID: r.GetTraceId(), BundleDigest: r.GetBundleDigest(), Kind: r.GetKind(), Plan: planFromProto(r.GetPlan()),
 	}}
+}
+
+func planFromProto(plan *structpb.Struct) map[string]any {
+	if plan == nil {
+		return nil
+	}
+	return plan.AsMap()
 }

@@ -55,7 +55,12 @@ type DecisionRecord struct {
 	TraceId string `protobuf:"bytes,23,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
 	// bundle_digest identifies the content of the bundle set that decided
 	// (hex SHA-256), empty in records from before it was recorded.
-	BundleDigest  string `protobuf:"bytes,24,opt,name=bundle_digest,json=bundleDigest,proto3" json:"bundle_digest,omitempty"`
+	BundleDigest string `protobuf:"bytes,24,opt,name=bundle_digest,json=bundleDigest,proto3" json:"bundle_digest,omitempty"`
+	// kind is empty for a decision and "plan" for a resource plan.
+	Kind string `protobuf:"bytes,25,opt,name=kind,proto3" json:"kind,omitempty"`
+	// plan is a plan record's answer, {"kind": ..., "condition": ...};
+	// unset for a decision.
+	Plan          *structpb.Struct `protobuf:"bytes,26,opt,name=plan,proto3" json:"plan,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -256,6 +261,20 @@ func (x *DecisionRecord) GetBundleDigest() string {
 		return x.BundleDigest
 	}
 	return ""
+}
+
+func (x *DecisionRecord) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *DecisionRecord) GetPlan() *structpb.Struct {
+	if x != nil {
+		return x.Plan
+	}
+	return nil
 }
 
 // QueryDecisionsRequest filters the trail; unset fields match everything.
@@ -813,7 +832,7 @@ var File_pdp_v1_audit_proto protoreflect.FileDescriptor
 
 const file_pdp_v1_audit_proto_rawDesc = "" +
 	"\n" +
-	"\x12pdp/v1/audit.proto\x12\x06pdp.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x88\x06\n" +
+	"\x12pdp/v1/audit.proto\x12\x06pdp.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\x06\n" +
 	"\x0eDecisionRecord\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x1f\n" +
 	"\vdecision_id\x18\x02 \x01(\tR\n" +
@@ -846,7 +865,9 @@ const file_pdp_v1_audit_proto_rawDesc = "" +
 	"\tprev_hash\x18\x15 \x01(\tR\bprevHash\x12\x12\n" +
 	"\x04hash\x18\x16 \x01(\tR\x04hash\x12\x19\n" +
 	"\btrace_id\x18\x17 \x01(\tR\atraceId\x12#\n" +
-	"\rbundle_digest\x18\x18 \x01(\tR\fbundleDigest\"\xc7\x04\n" +
+	"\rbundle_digest\x18\x18 \x01(\tR\fbundleDigest\x12\x12\n" +
+	"\x04kind\x18\x19 \x01(\tR\x04kind\x12+\n" +
+	"\x04plan\x18\x1a \x01(\v2\x17.google.protobuf.StructR\x04plan\"\xc7\x04\n" +
 	"\x15QueryDecisionsRequest\x12!\n" +
 	"\fsubject_type\x18\x01 \x01(\tR\vsubjectType\x12\x1d\n" +
 	"\n" +
@@ -931,24 +952,25 @@ var file_pdp_v1_audit_proto_depIdxs = []int32{
 	9,  // 0: pdp.v1.DecisionRecord.time:type_name -> google.protobuf.Timestamp
 	10, // 1: pdp.v1.DecisionRecord.obligations:type_name -> google.protobuf.Struct
 	10, // 2: pdp.v1.DecisionRecord.input:type_name -> google.protobuf.Struct
-	9,  // 3: pdp.v1.QueryDecisionsRequest.since:type_name -> google.protobuf.Timestamp
-	9,  // 4: pdp.v1.QueryDecisionsRequest.until:type_name -> google.protobuf.Timestamp
-	0,  // 5: pdp.v1.QueryDecisionsResponse.records:type_name -> pdp.v1.DecisionRecord
-	0,  // 6: pdp.v1.GetDecisionResponse.record:type_name -> pdp.v1.DecisionRecord
-	0,  // 7: pdp.v1.TailDecisionsResponse.record:type_name -> pdp.v1.DecisionRecord
-	1,  // 8: pdp.v1.AuditService.QueryDecisions:input_type -> pdp.v1.QueryDecisionsRequest
-	3,  // 9: pdp.v1.AuditService.GetDecision:input_type -> pdp.v1.GetDecisionRequest
-	5,  // 10: pdp.v1.AuditService.VerifyTrail:input_type -> pdp.v1.VerifyTrailRequest
-	7,  // 11: pdp.v1.AuditService.TailDecisions:input_type -> pdp.v1.TailDecisionsRequest
-	2,  // 12: pdp.v1.AuditService.QueryDecisions:output_type -> pdp.v1.QueryDecisionsResponse
-	4,  // 13: pdp.v1.AuditService.GetDecision:output_type -> pdp.v1.GetDecisionResponse
-	6,  // 14: pdp.v1.AuditService.VerifyTrail:output_type -> pdp.v1.VerifyTrailResponse
-	8,  // 15: pdp.v1.AuditService.TailDecisions:output_type -> pdp.v1.TailDecisionsResponse
-	12, // [12:16] is the sub-list for method output_type
-	8,  // [8:12] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	10, // 3: pdp.v1.DecisionRecord.plan:type_name -> google.protobuf.Struct
+	9,  // 4: pdp.v1.QueryDecisionsRequest.since:type_name -> google.protobuf.Timestamp
+	9,  // 5: pdp.v1.QueryDecisionsRequest.until:type_name -> google.protobuf.Timestamp
+	0,  // 6: pdp.v1.QueryDecisionsResponse.records:type_name -> pdp.v1.DecisionRecord
+	0,  // 7: pdp.v1.GetDecisionResponse.record:type_name -> pdp.v1.DecisionRecord
+	0,  // 8: pdp.v1.TailDecisionsResponse.record:type_name -> pdp.v1.DecisionRecord
+	1,  // 9: pdp.v1.AuditService.QueryDecisions:input_type -> pdp.v1.QueryDecisionsRequest
+	3,  // 10: pdp.v1.AuditService.GetDecision:input_type -> pdp.v1.GetDecisionRequest
+	5,  // 11: pdp.v1.AuditService.VerifyTrail:input_type -> pdp.v1.VerifyTrailRequest
+	7,  // 12: pdp.v1.AuditService.TailDecisions:input_type -> pdp.v1.TailDecisionsRequest
+	2,  // 13: pdp.v1.AuditService.QueryDecisions:output_type -> pdp.v1.QueryDecisionsResponse
+	4,  // 14: pdp.v1.AuditService.GetDecision:output_type -> pdp.v1.GetDecisionResponse
+	6,  // 15: pdp.v1.AuditService.VerifyTrail:output_type -> pdp.v1.VerifyTrailResponse
+	8,  // 16: pdp.v1.AuditService.TailDecisions:output_type -> pdp.v1.TailDecisionsResponse
+	13, // [13:17] is the sub-list for method output_type
+	9,  // [9:13] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_pdp_v1_audit_proto_init() }

@@ -36,7 +36,10 @@ func roundTripCases() map[string]pdp.Record {
 	deny := NewRecord(3)
 	deny.Allow, deny.Reasons, deny.Error = false, []string{pdp.ReasonEvaluationError}, "eval_conflict_error: x"
 	deny.CacheHit, deny.Obligations, deny.Latency = true, nil, 0
-	return map[string]pdp.Record{"full": full, "minimal": minimal, "unusual values": odd, "deny with error": deny}
+	plan := NewRecord(4)
+	plan.Kind, plan.Plan, plan.ResourceID = pdp.RecordKindPlan, PlanOf(4), ""
+	return map[string]pdp.Record{"full": full, "minimal": minimal, "unusual values": odd, "deny with error": deny,
+		"resource plan": plan}
 }
 
 func testRoundTrip(t *testing.T, s audit.Store) {

@@ -129,7 +129,10 @@ func Normalize(r pdp.Record) (pdp.Record, error) {
 	if r.Obligations, err = roundTrip(r.DecisionID, "obligations", r.Obligations); err != nil {
 		return r, err
 	}
-	r.Input, err = roundTrip(r.DecisionID, "input", r.Input)
+	if r.Input, err = roundTrip(r.DecisionID, "input", r.Input); err != nil || r.Plan == nil {
+		return r, err
+	}
+	r.Plan, err = roundTrip(r.DecisionID, "plan", r.Plan)
 	return r, err
 }
 

@@ -43,3 +43,12 @@ func NewRecords(n int) []pdp.Record {
 	}
 	return recs
 }
+
+// PlanOf returns the answer of a resource plan record, as the plan column
+// holds it: a condition on the resource's owner attribute.
+func PlanOf(n int) map[string]any {
+	return map[string]any{"kind": pdp.PlanConditional.String(), "condition": map[string]any{
+		"op": string(pdp.OpEq), "operands": []any{
+			map[string]any{"field": "resource.attributes.owner"}, map[string]any{"value": fmt.Sprintf("user-%d", n)},
+		}}}
+}

@@ -70,6 +70,9 @@ func TrailRecords(n int) []pdp.Record {
 		if i%5 == 0 {
 			r.Error = "eval_conflict_error: functions must not produce multiple outputs"
 		}
+		if i%11 == 10 {
+			r.Kind, r.Plan = pdp.RecordKindPlan, PlanOf(i)
+		}
 		recs[i] = r
 	}
 	return recs

@@ -27,7 +27,7 @@ func shipColumns() []column {
 		{"action", "text"}, {"allow", "boolean"}, {"reasons", "json"}, {"obligations", "json"}, {"input", "json"},
 		{"bundle_revision", "text"}, {"bundle_digest", "text"}, {"entrypoint", "text"}, {"cache_hit", "boolean"},
 		{"latency_us", "bigint"}, {"error", "text"}, {"trace_id", "text"}, {"masked", "json"},
-		{"mask_error", "boolean"}, {"nul_text", "json"}}
+		{"mask_error", "boolean"}, {"nul_text", "json"}, {"kind", "text"}, {"plan", "json"}}
 }
 
 // wireType is the type a column travels as.
@@ -51,7 +51,8 @@ type batch struct {
 	action, bundleRevision, bundleDigest, entrypoint         []string
 	errText, traceID                                         []string
 	reasons, obligations, input, masked                      []string
-	nulText                                                  []*string
+	nulText, plan                                            []*string
+	kind                                                     []string
 	allow, cacheHit, maskError                               []bool
 	days                                                     []time.Time
 	maxSeq                                                   int64
@@ -78,7 +79,7 @@ func newColumns(instance string, n int) *batch {
 		caller: strs(), subjectType: strs(), subjectID: strs(), resourceType: strs(), resourceID: strs(),
 		action: strs(), bundleRevision: strs(), bundleDigest: strs(), entrypoint: strs(), errText: strs(),
 		traceID: strs(), reasons: strs(), obligations: strs(), input: strs(), masked: strs(),
-		nulText: make([]*string, 0, n), allow: make([]bool, 0, n), cacheHit: make([]bool, 0, n),
+		nulText: make([]*string, 0, n), plan: make([]*string, 0, n), kind: strs(), allow: make([]bool, 0, n), cacheHit: make([]bool, 0, n),
 		maskError: make([]bool, 0, n)}
 }
 
@@ -100,6 +101,9 @@ func (b *batch) add(e audit.Entry) error {
 	}
 	b.reasons, b.obligations, b.input, b.masked = append(b.reasons, js[0]), append(b.obligations, js[1]),
 		append(b.input, js[2]), append(b.masked, js[3])
+	if err := b.addPlan(r.Plan); err != nil {
+		return err
+	}
 	b.addChain(e)
 	b.addText(e)
 	b.addTime(r.Time)
@@ -165,7 +169,22 @@ func (b *batch) addText(e audit.Entry) {
 	b.bundleDigest = append(b.bundleDigest, text("bundle_digest", r.BundleDigest))
 	b.entrypoint, b.errText = append(b.entrypoint, text("entrypoint", r.Entrypoint)), append(b.errText, text("error", r.Error))
 	b.traceID = append(b.traceID, text("trace_id", r.TraceID))
+	b.kind = append(b.kind, text("kind", r.Kind))
 	b.nulText = append(b.nulText, nulText(exact))
+}
+
+// addPlan appends a plan record's answer, NULL for a decision.
+func (b *batch) addPlan(plan map[string]any) error {
+	if plan == nil {
+		b.plan = append(b.plan, nil)
+		return nil
+	}
+	js, err := jsonText(plan, "{}")
+	if err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
+	b.plan = append(b.plan, &js)
+	return nil
 }
 
 func nulText(exact map[string]string) *string {
@@ -229,7 +248,7 @@ func (b *batch) arrays() []any {
 	return []any{instance, b.seq, b.prevHash, b.hash, b.decisionID, b.at, b.nanos,
 		b.caller, b.subjectType, b.subjectID, b.resourceType, b.resourceID, b.action, b.allow,
 		b.reasons, b.obligations, b.input, b.bundleRevision, b.bundleDigest, b.entrypoint, b.cacheHit,
-		b.latency, b.errText, b.traceID, b.masked, b.maskError, b.nulText}
+		b.latency, b.errText, b.traceID, b.masked, b.maskError, b.nulText, b.kind, b.plan}
 }
 
 // source gives the rows to COPY, one at a time in one reused slice (the
@@ -251,5 +270,5 @@ func (b *batch) row(dst []any, i int) {
 	_ = append(dst[:0], b.instance, b.seq[i], b.prevHash[i], b.hash[i], b.decisionID[i], b.at[i], b.nanos[i],
 		b.caller[i], b.subjectType[i], b.subjectID[i], b.resourceType[i], b.resourceID[i], b.action[i], b.allow[i],
 		b.reasons[i], b.obligations[i], b.input[i], b.bundleRevision[i], b.bundleDigest[i], b.entrypoint[i], b.cacheHit[i],
-		b.latency[i], b.errText[i], b.traceID[i], b.masked[i], b.maskError[i], b.nulText[i])
+		b.latency[i], b.errText[i], b.traceID[i], b.masked[i], b.maskError[i], b.nulText[i], b.kind[i], b.plan[i])
 }

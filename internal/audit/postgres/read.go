@@ -19,7 +19,7 @@ import (
 const selectColumns = `instance_id, seq, prev_hash, hash, decision_id, time, time_nanos, caller, subject_type,
   subject_id, resource_type, resource_id, action, allow, reasons::text, obligations::text, input::text,
   bundle_revision, bundle_digest, entrypoint, cache_hit, latency_us, error, trace_id, masked::text, mask_error,
-  nul_text::text`
+  nul_text::text, kind, plan::text`
 
 // Row is an entry of the fleet's trail with the instance whose chain
 // holds it.
@@ -36,13 +36,19 @@ func scanRow(row pgx.Row) (Row, error) {
 	var nanos int16
 	var latencyUS int64
 	var reasons, obligations, input, masked string
-	var nul *string
+	var nul, plan *string
 	err := row.Scan(&out.Instance, &e.Seq, &e.PrevHash, &e.Hash, &r.DecisionID, &at, &nanos, &r.Caller,
 		&r.SubjectType, &r.SubjectID, &r.ResourceType, &r.ResourceID, &r.Action, &r.Allow,
 		&reasons, &obligations, &input, &r.BundleRevision, &r.BundleDigest, &r.Entrypoint, &r.CacheHit,
-		&latencyUS, &r.Error, &r.TraceID, &masked, &r.MaskError, &nul)
+		&latencyUS, &r.Error, &r.TraceID, &masked, &r.MaskError, &nul,
+		&r.Kind, &plan)
 	if err != nil {
 		return out, err
+	}
+	if plan != nil {
+		if err := audit.DecodePlan(r, []byte(*plan)); err != nil {
+			return out, err
+		}
 	}
 	r.Time = joinTime(at, nanos)
 	r.Latency = time.Duration(latencyUS) * time.Microsecond
@@ -83,7 +89,7 @@ func restoreNUL(row *Row, nul *string) error {
 		"decision_id": &r.DecisionID, "caller": &r.Caller, "subject_type": &r.SubjectType,
 		"subject_id": &r.SubjectID, "resource_type": &r.ResourceType, "resource_id": &r.ResourceID,
 		"action": &r.Action, "bundle_revision": &r.BundleRevision, "bundle_digest": &r.BundleDigest,
-		"entrypoint": &r.Entrypoint, "error": &r.Error, "trace_id": &r.TraceID} {
+		"entrypoint": &r.Entrypoint, "error": &r.Error, "trace_id": &r.TraceID, "kind": &r.Kind} {
 		if v, ok := exact[col]; ok {
 			*dst = v
 		}

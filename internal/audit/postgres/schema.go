@@ -29,11 +29,24 @@ type migration struct {
 // migrations are the versions in order; a migration once released never
 // changes (a later one alters what it made).
 func migrations() []migration {
-	return []migration{{1, "decisions by day, checkpoints and instances", schemaV1}}
+	return []migration{
+		{1, "decisions by day, checkpoints and instances", schemaV1},
+		{2, "resource plans beside decisions", schemaV2},
+	}
 }
 
 // SchemaVersion is the newest schema this package knows.
-const SchemaVersion = 1
+const SchemaVersion = 2
+
+// schemaV2 holds resource plans: a plan record's kind is 'plan' and its
+// plan column the answer. Decisions keep kind empty and plan NULL; the hash
+// chain leaves both out then, so older rows keep their hashes.
+const schemaV2 = `
+ALTER TABLE decisions ADD COLUMN kind text NOT NULL DEFAULT '';
+ALTER TABLE decisions ADD COLUMN plan json;
+COMMENT ON COLUMN decisions.kind IS 'empty for a decision, plan for a resource plan';
+COMMENT ON COLUMN decisions.plan IS 'a plan record''s answer: {"kind", "condition"}; NULL for a decision';
+`
 
 // schemaV1 is the first schema; comments are read by auditors with psql
 // (\d+ decisions).

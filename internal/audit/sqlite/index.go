@@ -246,5 +246,5 @@ func row(s audit.Sealed) []any {
 	return []any{s.Seq, s.PrevHash, s.Hash, r.DecisionID, r.Time.UTC().Format(audit.TimeFormat), r.Caller,
 		r.SubjectType, r.SubjectID, r.ResourceType, r.ResourceID, r.Action, r.Allow,
 		string(s.Reasons), string(s.Obligations), string(s.Input), r.BundleRevision, r.BundleDigest, r.Entrypoint,
-		r.CacheHit, r.Latency.Microseconds(), r.Error, string(s.Masked), r.MaskError, r.TraceID}
+		r.CacheHit, r.Latency.Microseconds(), r.Error, string(s.Masked), r.MaskError, r.TraceID, r.Kind, string(s.Plan)}
 }

@@ -72,6 +72,8 @@ func (s *Store) readColumns(ctx context.Context) error {
 		return fmt.Errorf("audit database schema version %d predates the hash chain: start pdp serve on it once to upgrade it", version)
 	case version < 5:
 		s.cols = columnsBeforeV5
+	case version < 6:
+		s.cols = columnsBeforeV6
 	default:
 		s.cols = columns
 	}

@@ -13,10 +13,10 @@ import (
 )
 
 const columns = `seq, prev_hash, hash, decision_id, time, caller, subject_type, subject_id, resource_type, resource_id,
-  action, allow, reasons, obligations, input, bundle_revision, bundle_digest, entrypoint, cache_hit, latency_us, error, masked, mask_error, trace_id`
+  action, allow, reasons, obligations, input, bundle_revision, bundle_digest, entrypoint, cache_hit, latency_us, error, masked, mask_error, trace_id, kind, plan`
 
 // rowPlaceholders is one row of insertSQL's values.
-const rowPlaceholders = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const rowPlaceholders = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // insertRowsPerStmt is the number of rows one insert statement carries:
 // fewer statements share SQLite's per-statement work among more rows.
@@ -58,12 +58,16 @@ type scanner interface{ Scan(dest ...any) error }
 func scan(row scanner) (audit.Entry, error) {
 	var e audit.Entry
 	r := &e.Record
-	var at, reasons, obligations, input, masked string
+	var at, reasons, obligations, input, masked, plan string
 	var latencyUS int64
 	err := row.Scan(&e.Seq, &e.PrevHash, &e.Hash, &r.DecisionID, &at, &r.Caller, &r.SubjectType, &r.SubjectID,
 		&r.ResourceType, &r.ResourceID, &r.Action, &r.Allow, &reasons, &obligations, &input,
-		&r.BundleRevision, &r.BundleDigest, &r.Entrypoint, &r.CacheHit, &latencyUS, &r.Error, &masked, &r.MaskError, &r.TraceID)
+		&r.BundleRevision, &r.BundleDigest, &r.Entrypoint, &r.CacheHit, &latencyUS, &r.Error, &masked, &r.MaskError, &r.TraceID,
+		&r.Kind, &plan)
 	if err != nil {
+		return e, err
+	}
+	if err := audit.DecodePlan(r, []byte(plan)); err != nil {
 		return e, err
 	}
 	r.Latency = time.Duration(latencyUS) * time.Microsecond

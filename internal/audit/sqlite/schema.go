@@ -11,7 +11,7 @@ import (
 // checkpoints and the query indexes, 3 the trace id (schema_v3.go), 4 one
 // subject index instead of two (schema_v4.go), 5 the bundle digest
 // (schema_v5.go).
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // Schema is the database layout, one row per decision, meant to be read by
 // auditors with the sqlite3 shell (".schema decisions" prints it, comments
@@ -52,6 +52,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		addTraceColumn,      // schema_v3.go
 		mergeSubjectIndexes, // schema_v4.go
 		addBundleDigest,     // schema_v5.go
+		addPlanColumns,      // schema_v6.go
 	}
 	for i, apply := range steps {
 		if err := upgrade(ctx, db, i+1, apply); err != nil {

@@ -18,11 +18,11 @@ func TestSchemaForAuditors(t *testing.T) {
 	openStore(t, sqlite.Options{Path: path, Sync: "full"})
 	raw := rawDB(t, path)
 	tests := []struct{ query, want string }{
-		{"PRAGMA user_version", "5"},
+		{"PRAGMA user_version", "6"},
 		{"PRAGMA journal_mode", "wal"},
 		{"SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_table_info('decisions') ORDER BY cid)",
 			"seq,decision_id,time,caller,subject_type,subject_id,resource_type,resource_id,action,allow," +
-				"reasons,obligations,input,bundle_revision,entrypoint,cache_hit,latency_us,error,trace_id,masked,mask_error,prev_hash,hash,bundle_digest"},
+				"reasons,obligations,input,bundle_revision,entrypoint,cache_hit,latency_us,error,trace_id,masked,mask_error,prev_hash,hash,bundle_digest,kind,plan"},
 		{"SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_list('decisions') WHERE origin = 'c' ORDER BY name)",
 			"decisions_action,decisions_caller,decisions_deny,decisions_resource,decisions_revision," +
 				"decisions_subject,decisions_time,decisions_trace"},

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"strings"
 )
 
 // SchemaV5 records what decided: the digest of the activated bundle
@@ -25,6 +24,3 @@ CREATE INDEX IF NOT EXISTS decisions_resource ON decisions (resource_id, resourc
 func addBundleDigest(ctx context.Context, tx *sql.Tx) error {
 	return exec(ctx, tx, "migrate schema to version 5", SchemaV5)
 }
-
-// columnsBeforeV5 reads a table that has no bundle_digest column yet.
-var columnsBeforeV5 = strings.Replace(columns, "bundle_digest", "'' AS bundle_digest", 1)
