@@ -32,6 +32,7 @@ type Config struct {
 	JWT    JWTConfig    `yaml:"jwt"`
 	Log    LogConfig    `yaml:"log"`
 	Alarm  AlarmConfig  `yaml:"deny_spike"` // alarm.go
+	Search SearchConfig `yaml:"search"`     // search.go
 }
 
 // ServerConfig covers the listeners.

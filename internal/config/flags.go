@@ -22,6 +22,7 @@ func newFlagSet(c *Config) *flag.FlagSet {
 	defineCache(fs, &c.Cache)
 	defineAuth(fs, &c.Authz, &c.JWT)
 	defineAlarm(fs, &c.Alarm)
+	defineSearch(fs, &c.Search)
 	return fs
 }
 

@@ -19,6 +19,7 @@ const redactedText = "REDACTED"
 func (c Config) Redacted() Config {
 	c.Cache.RedisURL = redactURL(c.Cache.RedisURL)
 	c.Audit.Fleet.URL = redactPostgresURL(c.Audit.Fleet.URL)
+	c.Search.DB = redactSearchDB(c.Search)
 	c.JWT.JWKSURL = redactURL(c.JWT.JWKSURL)
 	c.Server.PublicURL = redactURL(c.Server.PublicURL)
 	if c.Bundle.Sources != nil {

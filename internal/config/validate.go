@@ -50,6 +50,7 @@ func (c Config) Validate() error {
 	c.validateJWT(&p)
 	c.validateFetches(&p) // plainfetch.go
 	c.validateAlarm(&p)
+	c.validateSearch(&p) // search.go
 	c.validateContents(&p)
 	checkOneOf(&p, "log-level", c.Log.Level, LogLevels())
 	if strings.TrimSpace(c.DataDir) == "" {
