@@ -51,6 +51,12 @@ type Options struct {
 	// system policy asked with explain, --policy-authors by default). Nil:
 	// no caller sees them.
 	Reasons func(ctx context.Context, path, caller string) bool
+	// Planner and Resources answer a resource search that the candidates
+	// entrypoint gives no list for: the rows of the resource table that
+	// the search's plan selects (tablesearch.go). Nil: such a search has
+	// no table to read.
+	Planner   Planner
+	Resources Resources
 }
 
 // API is the set of AuthZEN handlers.
@@ -62,12 +68,15 @@ type API struct {
 	guard      func(ctx context.Context, path, caller string) error
 	reasons    func(ctx context.Context, path, caller string) bool
 	candidates string
+	planner    Planner   // tablesearch.go
+	table      Resources // tablesearch.go
 }
 
 // New builds the AuthZEN handlers from opts.
 func New(opts Options) *API {
 	a := &API{dec: opts.Decider, log: opts.Logger, caller: opts.Caller, guard: opts.Guard, reasons: opts.Reasons,
-		publicURL: strings.TrimSuffix(opts.PublicURL, "/"), candidates: opts.CandidatesPolicy}
+		publicURL: strings.TrimSuffix(opts.PublicURL, "/"), candidates: opts.CandidatesPolicy,
+		planner: opts.Planner, table: opts.Resources}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

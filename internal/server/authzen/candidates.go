@@ -18,12 +18,21 @@ const (
 // candidatesOf asks the candidates entrypoint for the entities of the
 // searched kind and type, and the bundle revision it answered under. A
 // result that breaks the contract fails closed: no candidates, logged.
+// When the entrypoint gives no list (it is not declared, does not allow,
+// or names no candidates) and the resource table can answer, the error is
+// errUseTable.
 func (a *API) candidatesOf(r *http.Request, q query) ([]map[string]any, string, error) {
 	d, err := a.dec.Check(r.Context(), a.lookup(q))
+	if err != nil && isPolicyError(err) && a.fromTable(q.kind) {
+		return nil, "", errUseTable
+	}
 	if err != nil {
 		return nil, "", a.lookupError(err)
 	}
 	list, err := candidateList(d)
+	if errors.Is(err, errNoList) && a.fromTable(q.kind) {
+		return nil, "", errUseTable
+	}
 	if err != nil {
 		a.log.Warn("search candidates unusable; answering no results", "path", r.URL.Path,
 			"decision_id", d.ID, "bundle_revision", d.BundleRevision, "error", err)
@@ -60,11 +69,11 @@ func isPolicyError(err error) bool {
 // candidateList is obligations.candidates of an allowing decision.
 func candidateList(d pdp.Decision) ([]any, error) {
 	if !d.Allow {
-		return nil, fmt.Errorf("the candidates entrypoint did not allow (reasons %v) %s", d.Reasons, d.Err)
+		return nil, fmt.Errorf("%w: the candidates entrypoint did not allow (reasons %v) %s", errNoList, d.Reasons, d.Err)
 	}
 	v, ok := d.Obligations["candidates"]
 	if !ok {
-		return nil, errors.New("obligations.candidates is missing")
+		return nil, fmt.Errorf("%w: obligations.candidates is missing", errNoList)
 	}
 	list, ok := v.([]any)
 	if !ok {

@@ -41,7 +41,7 @@ func httpCode(c pdp.Code) int {
 		return http.StatusForbidden
 	case pdp.CodeResourceExhausted:
 		return http.StatusTooManyRequests
-	case codeNotImplemented:
+	case codeNotImplemented, pdp.CodeFailedPrecondition: // a search the bundle cannot answer
 		return http.StatusNotImplemented
 	case pdp.CodeUnavailable:
 		return http.StatusServiceUnavailable

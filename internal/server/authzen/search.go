@@ -1,6 +1,7 @@
 package authzen
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/pdp-project/pdp/internal/pdp"
@@ -43,7 +44,9 @@ type page struct {
 // candidates entrypoint lists the entities of the searched type, then the
 // regular decision is evaluated for each candidate (each one audited), and
 // the permitted candidates are returned in candidate order. The request and
-// its page token are checked before anything is decided.
+// its page token are checked before anything is decided. A resource search
+// that the candidates entrypoint gives no list for is answered from the
+// resource table when one is configured (tablesearch.go).
 func (a *API) search(k kind) handlerFunc {
 	return func(r *http.Request) (any, error) {
 		q, err := a.readSearch(r, k)
@@ -51,6 +54,9 @@ func (a *API) search(k kind) handlerFunc {
 			return nil, err
 		}
 		cands, rev, err := a.candidatesOf(r, q)
+		if errors.Is(err, errUseTable) {
+			return a.searchTable(r, q)
+		}
 		if err != nil {
 			return nil, err
 		}
