@@ -122,12 +122,14 @@ func (a *App) prune(ctx context.Context) {
 	if a.cfg.Audit.Retention <= 0 {
 		return
 	}
-	n, err := a.store.Prune(ctx, time.Now().Add(-a.cfg.Audit.Retention))
+	cutoff := time.Now().Add(-a.cfg.Audit.Retention)
+	n, err := a.store.Prune(ctx, cutoff)
 	if err != nil {
 		a.log.Error("audit retention", "error", err)
 	} else if n > 0 {
 		a.log.Info("audit retention removed old records", "records", n, "retention", a.cfg.Audit.Retention.String())
 	}
+	a.pruneFleet(ctx, cutoff)
 }
 
 func (a *App) checkpoint(ctx context.Context, kind string) {

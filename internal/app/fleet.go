@@ -102,6 +102,26 @@ func (a *App) finalShip() error {
 	return nil
 }
 
+// pruneFleet drops the fleet database's days older than cutoff. Each
+// replica's local retention signs, with its own key, the checkpoint where
+// its chain now starts and ships it; the days go once every replica with
+// records in them has done so (any replica may drop them, one at a time).
+func (a *App) pruneFleet(ctx context.Context, cutoff time.Time) {
+	if a.fleet == nil {
+		return
+	}
+	pg, err := a.fleet.db.store(ctx)
+	if err == nil {
+		_, err = pg.DropBefore(ctx, cutoff)
+	}
+	switch {
+	case errors.Is(err, postgres.ErrRetentionPending):
+		a.log.Info("fleet audit retention waits", "reason", err)
+	case err != nil:
+		a.log.Error("fleet audit retention", "error", err)
+	}
+}
+
 // fleetDB opens the fleet's database on first use, so that a replica
 // started while it is down serves and ships later.
 type fleetDB struct {

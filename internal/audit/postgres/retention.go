@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -11,28 +12,21 @@ import (
 	"github.com/pdp-project/pdp/internal/audit"
 )
 
-// RetentionSigner returns the signed retention checkpoint of the record at
-// seq with hash in instance's chain: where its chain starts once the
-// records up to seq are gone (see audit.Verify).
-type RetentionSigner func(instance string, seq int64, hash string) audit.Checkpoint
-
-// SignRetention is the RetentionSigner of s, stamping checkpoints with
-// now().
-func SignRetention(s *audit.Signer, now func() time.Time) RetentionSigner {
-	return func(_ string, seq int64, hash string) audit.Checkpoint {
-		return s.Checkpoint(seq, hash, audit.CheckpointRetention, now())
-	}
-}
+// ErrRetentionPending reports partitions old enough to go that hold
+// records of an instance whose own retention checkpoint has not reached
+// them yet: dropping them would cut its chain without a signed anchor.
+var ErrRetentionPending = errors.New("old partitions wait for retention checkpoints")
 
 // DropBefore drops every daily partition whose records are all older than
-// cutoff, and in the same transaction leaves each instance a retention
-// checkpoint at the newest of its records dropped, so that the rest of
-// its chain still verifies; the older checkpoints of that instance go too.
-// A record of a later partition sealed before that one (its time went
-// backwards across midnight) goes with it. It returns the partitions
-// dropped. The transaction holds the partitions' locks briefly; it waits
-// at most lockWait for auditors' queries to let go of them.
-func (s *Store) DropBefore(ctx context.Context, cutoff time.Time, sign RetentionSigner) ([]string, error) {
+// cutoff, once every instance with records in them is covered: its newest
+// record there is at or before its newest retention checkpoint (which the
+// replica signs with its own key when its local retention cuts its chain,
+// and ships), or the instance has no record from there on (its chain
+// expires whole, checkpoints included). Otherwise nothing is dropped and
+// the error wraps ErrRetentionPending naming the instances. It returns
+// the partitions dropped. The transaction locks the whole table briefly
+// and waits at most lockWait for auditors' queries to let go of it.
+func (s *Store) DropBefore(ctx context.Context, cutoff time.Time) ([]string, error) {
 	days, err := s.Partitions(ctx)
 	if err != nil {
 		return nil, err
@@ -47,7 +41,7 @@ func (s *Store) DropBefore(ctx context.Context, cutoff time.Time, sign Retention
 	if len(old) == 0 {
 		return nil, nil
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return s.dropTx(ctx, tx, old, boundary, sign) })
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return s.dropTx(ctx, tx, old, boundary) })
 	s.parts.forget()
 	if err != nil {
 		return nil, fmt.Errorf("audit retention: %w", err)
@@ -59,30 +53,50 @@ func (s *Store) DropBefore(ctx context.Context, cutoff time.Time, sign Retention
 // lockWait bounds how long retention waits for a lock.
 const lockWait = "5s"
 
-func (s *Store) dropTx(ctx context.Context, tx pgx.Tx, old []string, boundary time.Time, sign RetentionSigner) error {
+func (s *Store) dropTx(ctx context.Context, tx pgx.Tx, old []string, boundary time.Time) error {
 	list := pgx.Identifier{old[0]}.Sanitize()
 	for _, name := range old[1:] {
 		list += ", " + pgx.Identifier{name}.Sanitize()
 	}
 	stmts := []string{`SET LOCAL lock_timeout = '` + lockWait + `'`,
 		fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, %d)`, lockClass, lockRetention),
-		`LOCK TABLE ` + list + ` IN ACCESS EXCLUSIVE MODE`}
+		// The parent first, as every query takes it: dropping a partition
+		// locks the parent, and taking the partitions first would deadlock
+		// with a query holding the parent and waiting for a partition.
+		`LOCK TABLE decisions IN ACCESS EXCLUSIVE MODE`}
 	for _, stmt := range stmts {
 		if _, err := tx.Exec(ctx, stmt); err != nil {
 			return err
 		}
 	}
+	if err := coverAll(ctx, tx, boundary); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `DROP TABLE `+list)
+	return err
+}
+
+// coverAll checks that every instance is covered (see DropBefore) and
+// removes the checkpoints the drop makes pointless.
+func coverAll(ctx context.Context, tx pgx.Tx, boundary time.Time) error {
 	ids, err := instanceIDs(ctx, tx)
 	if err != nil {
 		return err
 	}
+	var pending []string
 	for _, id := range ids {
-		if err := cutChain(ctx, tx, id, boundary, sign); err != nil {
+		ok, err := cover(ctx, tx, id, boundary)
+		if err != nil {
 			return fmt.Errorf("instance %q: %w", id, err)
 		}
+		if !ok {
+			pending = append(pending, id)
+		}
 	}
-	_, err = tx.Exec(ctx, `DROP TABLE `+list)
-	return err
+	if len(pending) > 0 {
+		return fmt.Errorf("%w of %s", ErrRetentionPending, strings.Join(pending, ", "))
+	}
+	return nil
 }
 
 func instanceIDs(ctx context.Context, tx pgx.Tx) ([]string, error) {
@@ -93,27 +107,27 @@ func instanceIDs(ctx context.Context, tx pgx.Tx) ([]string, error) {
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
-// cutChain writes the retention checkpoint of instance at its newest
-// record before boundary, if it has one, and removes what it makes
-// redundant.
-func cutChain(ctx context.Context, tx pgx.Tx, instance string, boundary time.Time, sign RetentionSigner) error {
-	var cut int64
-	var hash string
-	err := tx.QueryRow(ctx, `SELECT seq, hash FROM decisions WHERE instance_id = $1 AND time < $2
- ORDER BY seq DESC LIMIT 1`, instance, boundary).Scan(&cut, &hash)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
+// cover reports whether instance's records before boundary may go, and
+// removes its checkpoints that then vouch for nothing.
+func cover(ctx context.Context, tx pgx.Tx, instance string, boundary time.Time) (bool, error) {
+	var last, anchor *int64
+	var newer bool
+	err := tx.QueryRow(ctx, `SELECT
+  (SELECT max(seq) FROM decisions WHERE instance_id = $1 AND time < $2),
+  (SELECT max(seq) FROM checkpoints WHERE instance_id = $1 AND kind = $3),
+  EXISTS (SELECT 1 FROM decisions WHERE instance_id = $1 AND time >= $2)`,
+		instance, boundary, audit.CheckpointRetention).Scan(&last, &anchor, &newer)
+	switch {
+	case err != nil:
+		return false, err
+	case last == nil:
+		return true, nil
+	case anchor != nil && *anchor >= *last:
+		_, err = tx.Exec(ctx, `DELETE FROM checkpoints WHERE instance_id = $1 AND seq < $2`, instance, *anchor)
+		return err == nil, err
+	case !newer:
+		_, err = tx.Exec(ctx, `DELETE FROM checkpoints WHERE instance_id = $1`, instance)
+		return err == nil, err
 	}
-	if err != nil {
-		return err
-	}
-	if err := insertCheckpoints(ctx, tx, instance, []audit.Checkpoint{sign(instance, cut, hash)}); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM decisions WHERE instance_id = $1 AND seq <= $2 AND time >= $3`,
-		instance, cut, boundary); err != nil {
-		return err
-	}
-	_, err = tx.Exec(ctx, `DELETE FROM checkpoints WHERE instance_id = $1 AND seq < $2`, instance, cut)
-	return err
+	return false, nil
 }
