@@ -27,6 +27,10 @@ type compiled struct {
 	plans             map[string]pdp.Plan     // per entrypoint, see analysis.go
 	system            *systemQuery            // data.system rules, see system.go
 	mask              *rego.PreparedEvalQuery // data.system.log.mask when defined, see mask.go
+	// store and compiler hold the activated bundles for partial evaluation
+	// (resource plans, plan.go); neither changes once compiled.
+	store    storage.Store
+	compiler *ast.Compiler
 }
 
 // compile activates bundles into a fresh store and compiler and prepares one
@@ -49,7 +53,8 @@ func compile(ctx context.Context, bundles map[string]*bundle.Bundle, override st
 		return nil, err
 	}
 	set := &compiled{revision: combinedRevision(bundles), digest: digest, defaultEntrypoint: def,
-		queries: make(map[string]rego.PreparedEvalQuery, len(all)), plans: map[string]pdp.Plan{}}
+		queries: make(map[string]rego.PreparedEvalQuery, len(all)), plans: map[string]pdp.Plan{},
+		store: store, compiler: compiler}
 	for _, ep := range all {
 		if set.queries[ep], err = prepare(ctx, store, compiler, ep); err != nil {
 			return nil, err
