@@ -139,6 +139,9 @@ func (a *App) buildServers(context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := a.mountConsole(handlers, guard); err != nil { // console.go
+		return err
+	}
 	a.http = &http.Server{
 		Handler:           server.NewHTTP(server.HTTPOptions{Ready: a.ready, Logger: a.log, Handlers: handlers}),
 		ReadHeaderTimeout: readHeaderTimeout,
