@@ -2,6 +2,8 @@ package ship
 
 import (
 	"context"
+	"os"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -10,9 +12,23 @@ import (
 	"github.com/pdp-project/pdp/internal/audit/postgres/pgtest"
 )
 
-// benchRecords is the backlog BenchmarkShipPostgres drains; below
+// defaultBenchRecords is the backlog BenchmarkShipPostgres drains; below
 // sqlite.IndexAt, so that it can stay in the journal.
-const benchRecords = 16000
+const defaultBenchRecords = 16000
+
+// benchRecords is PDP_SHIP_BENCH_RECORDS when set (a multiple of 500;
+// only the trail case runs past sqlite.IndexAt), else defaultBenchRecords.
+func benchRecords(b *testing.B) int {
+	v := os.Getenv("PDP_SHIP_BENCH_RECORDS")
+	if v == "" {
+		return defaultBenchRecords
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 || n%500 != 0 {
+		b.Fatalf("PDP_SHIP_BENCH_RECORDS=%q: want a positive multiple of 500", v)
+	}
+	return n
+}
 
 // BenchmarkShipPostgres drains a backlog of benchRecords records into a
 // durable PostgreSQL (fsync on): from the SQLite trail (an old backlog, as
@@ -31,34 +47,38 @@ func BenchmarkShipPostgres(b *testing.B) {
 }
 
 func benchShip(b *testing.B, pg *pgtest.Server, indexed bool) {
+	records := benchRecords(b)
+	if !indexed && records > defaultBenchRecords {
+		b.Skipf("%d records do not stay in the journal", records)
+	}
 	local, _ := openLocalIndexing(b, time.Hour)
 	ctx := context.Background()
-	for i := 0; i < benchRecords; i += 500 {
+	for i := 0; i < records; i += 500 {
 		if err := local.Append(ctx, audittest.NewRecords(500)); err != nil {
 			b.Fatal(err)
 		}
 	}
-	if backlog := local.Backlog().Records; backlog != benchRecords {
-		b.Fatalf("%d records in the journal, want %d", backlog, benchRecords)
+	if backlog := local.Backlog().Records; !indexed && backlog != records {
+		b.Fatalf("%d records in the journal, want %d", backlog, records)
 	}
 	if !indexed {
-		drain(b, pg, local)
+		drain(b, pg, local, records)
 		return
 	}
 	if err := local.Flush(ctx); err != nil { // into the SQLite trail
 		b.Fatal(err)
 	}
-	drain(b, pg, local)
+	drain(b, pg, local, records)
 }
 
 // drain ships local into a fresh database for each iteration.
-func drain(b *testing.B, pg *pgtest.Server, local Local) {
+func drain(b *testing.B, pg *pgtest.Server, local Local, records int) {
 	var wall, cpu, server time.Duration
 	for b.Loop() {
-		w, c, s := drainOnce(b, local, pg)
+		w, c, s := drainOnce(b, local, pg, int64(records))
 		wall, cpu, server = wall+w, cpu+c, server+s
 	}
-	n := float64(b.N * benchRecords)
+	n := float64(b.N * records)
 	b.ReportMetric(n/wall.Seconds(), "records/s")
 	b.ReportMetric(float64(cpu.Microseconds())/n, "replica-cpu-µs/record")
 	b.ReportMetric(float64(server.Microseconds())/n, "server-cpu-µs/record")
@@ -66,7 +86,7 @@ func drain(b *testing.B, pg *pgtest.Server, local Local) {
 
 // drainOnce ships the whole local trail into a fresh database and returns
 // the wall time, this process's CPU and the server's CPU.
-func drainOnce(b *testing.B, local Local, pg *pgtest.Server) (time.Duration, time.Duration, time.Duration) {
+func drainOnce(b *testing.B, local Local, pg *pgtest.Server, records int64) (time.Duration, time.Duration, time.Duration) {
 	b.StopTimer()
 	remote := openRemote(b, pg.URL(pg.CreateDatabase(b)))
 	s, err := New(Options{Instance: "bench", Local: local, Remote: remote})
@@ -77,15 +97,15 @@ func drainOnce(b *testing.B, local Local, pg *pgtest.Server) (time.Duration, tim
 	cpu0, start := processCPU(), time.Now()
 	b.StartTimer()
 	stop := run(s)
-	if err := s.WaitShipped(context.Background(), benchRecords); err != nil {
+	if err := s.WaitShipped(context.Background(), records); err != nil {
 		b.Fatal(err)
 	}
 	b.StopTimer()
 	stop()
 	wall, cpu := time.Since(start), processCPU()-cpu0
 	server1, _ := pg.CPU()
-	if got := s.Shipped(); got != benchRecords {
-		b.Fatalf("shipped %d records, want %d", got, benchRecords)
+	if got := s.Shipped(); got != records {
+		b.Fatalf("shipped %d records, want %d", got, records)
 	}
 	_ = remote.Close()
 	b.StartTimer()
