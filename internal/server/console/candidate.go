@@ -96,6 +96,9 @@ var errNoUpload = errors.New("no file uploaded")
 // openUpload loads the .tar.gz uploaded in the form's field, or returns
 // errNoUpload.
 func (c *Console) openUpload(ctx context.Context, r *http.Request, field string) (*candidate, error) {
+	if r.MultipartForm == nil { // a form without files (parseUpload read it)
+		return nil, errNoUpload
+	}
 	file, hdr, err := r.FormFile(field)
 	if errors.Is(err, http.ErrMissingFile) {
 		return nil, errNoUpload
