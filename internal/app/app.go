@@ -21,7 +21,9 @@ import (
 	"github.com/pdp-project/pdp/internal/config"
 	"github.com/pdp-project/pdp/internal/decision"
 	"github.com/pdp-project/pdp/internal/engine"
+	"github.com/pdp-project/pdp/internal/plansql"
 	"github.com/pdp-project/pdp/internal/server"
+	"github.com/pdp-project/pdp/internal/server/authzen"
 	"github.com/pdp-project/pdp/internal/server/extauthz"
 	"github.com/pdp-project/pdp/internal/telemetry"
 	"google.golang.org/grpc"
@@ -50,8 +52,15 @@ type App struct {
 	fleet *fleet
 	// remote is the shared cache when --redis-url is set (cachestatus.go).
 	remote pinger
+	// resources is the table of --search-db and --search-table (plan.go);
+	// nil when none is configured.
+	resources authzen.Resources
 
 	obs observability // telemetry.go
+
+	// recorder, when set, records decisions instead of the audit writer
+	// (benchmarks of the rest of the request path; see export_test.go).
+	recorder decision.Recorder
 }
 
 // commitLinger bounds how long a group commit waits for more decisions
@@ -72,7 +81,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	for _, o := range opts {
 		o(a)
 	}
-	steps := []func(context.Context) error{a.lock, a.buildTelemetry, a.buildAudit, a.buildFleet, a.buildEngine, a.buildServers, a.listen}
+	steps := []func(context.Context) error{a.lock, a.buildTelemetry, a.buildAudit, a.buildFleet, a.buildEngine, a.buildSearch, a.buildServers, a.listen}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			a.close()
@@ -119,16 +128,16 @@ func (a *App) buildServers(context.Context) error {
 	}
 	svc := decision.New(decision.Options{
 		Tokens:    tokens,
-		Evaluator: a.traceEvaluator(eval), Recorder: a.traceRecorder(a.fleetRecorder(a.writer)), Observer: a.decisionObserver(),
+		Evaluator: a.traceEvaluator(eval), Recorder: a.traceRecorder(a.decisionRecorder()), Observer: a.decisionObserver(),
 		Logger: a.reqLog, MaxBatch: a.cfg.Server.MaxBatch,
-		Masker: audit.NewMasker(a.engine), Targets: a.engine,
+		Masker: audit.NewMasker(a.engine), Targets: a.engine, Planner: a.engine,
 	})
 	creds, err := a.transportCredentials()
 	if err != nil {
 		return err
 	}
 	guard := httpGuard{authz: a.authorizer(), limiter: a.limiter(), log: a.reqLog}
-	a.grpc = server.NewGRPC(server.GRPCOptions{Checker: svc, Logger: a.reqLog, Creds: creds,
+	a.grpc = server.NewGRPC(server.GRPCOptions{Checker: svc, Planner: svc, Where: plansql.Where, Logger: a.reqLog, Creds: creds,
 		Authorizer: guard.authz, Limiter: guard.limiter, StatsHandler: a.statsHandler(),
 		Outer: []grpc.UnaryServerInterceptor{extauthz.FailClosed(a.reqLog)}})
 	// Its request workers start now; Run stops them gracefully, this

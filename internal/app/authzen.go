@@ -19,7 +19,7 @@ func (a *App) interop(svc *decision.Service, guard httpGuard) map[string]http.Ha
 	extauthz.New(svc, a.reqLog).Register(a.grpc.Server)
 	api := authzen.New(authzen.Options{
 		Decider: svc, Logger: a.reqLog, PublicURL: a.cfg.Server.PublicURL, Caller: httpCaller,
-		Guard: guard.admit, Reasons: guard.mayExplain,
+		Guard: guard.admit, Reasons: guard.mayExplain, Planner: svc, Resources: a.resources,
 	})
 	return api.Handlers()
 }
