@@ -84,3 +84,66 @@ func TestPlanExampleMatchesEvaluate(t *testing.T) {
 }
 
 var all = []plantest.Kind{plantest.KindString, plantest.KindNumber, plantest.KindBool}
+
+func TestPlanGeneratedMatchesEvaluate(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	policies, requests, rows := 150, 6, 200
+	if testing.Short() {
+		policies, requests, rows = 40, 4, 60
+	}
+	kinds, refused := map[pdp.PlanKind]int{}, 0
+	for i := 0; i < policies; i++ {
+		src := plantest.GenPolicy(rng, true)
+		e := engine.New(engine.Options{})
+		b := policy(t, "gen", "gen", src, map[string]any{"entrypoint": plantest.GenEntrypoint})
+		if _, err := e.Activate(context.Background(), map[string]*bundle.Bundle{"gen": b}); err != nil {
+			t.Fatalf("policy %d: %v\n%s", i, err, src)
+		}
+		for j := 0; j < requests; j++ {
+			base, typ := plantest.GenRequest(rng)
+			plan, err := planTwice(t, e, base, typ)
+			if err != nil {
+				refused++
+				continue
+			}
+			kinds[plan.Kind]++
+			rs := plantest.Resources(rng, rows, plantest.GenPools(), plantest.Columns{"a": all, "b": all, "c": all})
+			if t.Failed() {
+				return
+			}
+			t.Run("", func(t *testing.T) {
+				defer func() {
+					if t.Failed() {
+						t.Logf("policy %d:\n%s", i, src)
+					}
+				}()
+				checkTree(t, e, "", base, typ, plan, rs)
+			})
+		}
+	}
+	t.Logf("plan kinds %v, refused %d", kinds, refused)
+	for _, k := range []pdp.PlanKind{pdp.PlanConditional, pdp.PlanAlwaysDenied, pdp.PlanAlwaysAllowed} {
+		if kinds[k] == 0 {
+			t.Errorf("no %v plan among %v", k, kinds)
+		}
+	}
+	if refused == 0 {
+		t.Errorf("no plan refused: the generator's refusable conditions were never met")
+	}
+}
+
+// planTwice plans and asserts that a refusal is a FailedPrecondition and
+// that planning again gives the same answer.
+func planTwice(t *testing.T, e *engine.Engine, base map[string]any, typ string) (pdp.ResourcePlan, error) {
+	t.Helper()
+	q := pdp.PlanQuery{Input: base, ResourceType: typ}
+	plan, err := e.PlanResources(context.Background(), q)
+	again, err2 := e.PlanResources(context.Background(), q)
+	if (err == nil) != (err2 == nil) || (err != nil && err.Error() != err2.Error()) || plan.Kind != again.Kind {
+		t.Fatalf("planning twice: %v %v, then %v %v", plan.Kind, err, again.Kind, err2)
+	}
+	if err != nil && pdp.ErrorCode(err) != pdp.CodeFailedPrecondition {
+		t.Fatalf("plan error %v (code %s): want failed_precondition", err, pdp.ErrorCode(err))
+	}
+	return plan, err
+}

@@ -54,7 +54,7 @@ func compare(node *ast.Term, op pdp.Op, a, b gval) (pdp.Condition, error) {
 		for _, y := range b {
 			c, err := compareValues(op, x.val, y.val)
 			if err != nil {
-				return condFalse, refuse(node, "%v", err)
+				return condFalse, refuse(nil, "%v", err)
 			}
 			cs = append(cs, and(x.cond, y.cond, c))
 		}

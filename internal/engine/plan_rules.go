@@ -39,7 +39,9 @@ func (t *translator) supportRule(key string, rules []*ast.Rule) (gval, error) {
 	}
 	t.busy[key] = true
 	saved := t.rule
-	t.rule = strings.Replace(key, "data.partial.", "", 1)
+	if !strings.HasPrefix(key[strings.LastIndexByte(key, '.')+1:], "__not") { // OPA's negation helpers keep the rule they serve
+		t.rule = strings.Replace(key, "data.partial.", "", 1)
+	}
 	defer func() { t.rule, t.busy[key] = saved, false }()
 	g, err := t.rules(rules)
 	if err != nil {

@@ -58,9 +58,13 @@ func refuse(node any, format string, args ...any) *refusal {
 	r := &refusal{why: fmt.Sprintf(format, args...)}
 	switch n := node.(type) {
 	case *ast.Expr:
-		r.loc, r.text = n.Location, sourceText(n.Location, n.String())
+		if n != nil {
+			r.loc, r.text = n.Location, sourceText(n.Location, n.String())
+		}
 	case *ast.Term:
-		r.loc, r.text = n.Location, sourceText(n.Location, n.String())
+		if n != nil {
+			r.loc, r.text = n.Location, sourceText(n.Location, n.String())
+		}
 	}
 	return r
 }

@@ -150,7 +150,7 @@ func fieldPath(ref ast.Ref) (string, bool, error) {
 	for _, t := range ref[2:] {
 		s, ok := t.Value.(ast.String)
 		if !ok || s == "" || strings.Contains(string(s), ".") {
-			return "", true, fmt.Errorf("a resource field with a dynamic or dotted key (%v)", ref)
+			return "", true, fmt.Errorf("iteration over, or a dynamic or dotted key into, a resource field (%v)", ref)
 		}
 		parts = append(parts, string(s))
 	}
