@@ -1,5 +1,7 @@
 package pdp
 
+import "encoding/json"
+
 // PlanKind says how a resource plan answers "which resources of this type
 // may the subject act on".
 type PlanKind int
@@ -58,8 +60,31 @@ type Operand struct {
 // IsField reports whether the operand names a resource field.
 func (o Operand) IsField() bool { return o.Field != "" }
 
+// MarshalJSON writes a field as {"field": F} and a literal as {"value": V},
+// keeping the literals null, false, 0 and "" that omitempty would drop.
+func (o Operand) MarshalJSON() ([]byte, error) {
+	if o.IsField() {
+		return json.Marshal(struct {
+			Field string `json:"field"`
+		}{o.Field})
+	}
+	return json.Marshal(struct {
+		Value any `json:"value"`
+	}{o.Value})
+}
+
 // Condition is one node of a resource plan's condition tree. Its JSON form
 // (the tags below) is what audit records and the HTTP APIs carry.
+//
+// Its meaning is Rego's, two-valued: a node holds or not, for a resource.
+// A comparison or in on a field the resource lacks does not hold (so not
+// of it holds, as Rego's not of an undefined expression does); values
+// compare as Rego compares them (numbers by value, strings byte by byte,
+// values of different types by Rego's order of types: null < boolean <
+// number < string < array < object), so eq of different types is false and
+// ne true. Type tests come out as ranges of that order: is_number(f) is
+// gt(f, true) and lt(f, ""). An and with no Args holds, an or with none
+// does not (the engine folds both away before a plan leaves it).
 type Condition struct {
 	Op       Op          `json:"op"`
 	Args     []Condition `json:"args,omitempty"`
