@@ -22,6 +22,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
+	"github.com/pdp-project/pdp/internal/audit/postgres/pgtest"
 	"github.com/pdp-project/pdp/internal/config"
 )
 
@@ -202,12 +203,62 @@ func writeFile(t *testing.T, path, content string) {
 
 // TestSearchFromTheResourceTable: with --search-db and --search-table, the
 // AuthZEN resource search over the example bundle (no candidates
-// entrypoint) answers the table's rows that Check allows, a page at a time.
+// entrypoint) answers the table's rows that Check allows, a page at a
+// time, from SQLite and from PostgreSQL (whose column has one type: the
+// documents with a number or no sensitivity).
 func TestSearchFromTheResourceTable(t *testing.T) {
-	dir := t.TempDir()
-	db := documentTable(t, dir)
-	r := startWith(t, func(c *config.Config) { c.Search = config.SearchConfig{DB: db, Table: "documents"} }, nil)
-	defer r.stop(t)
+	tests := []struct {
+		name string
+		db   func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return documentTable(t, t.TempDir()) }},
+		{"postgres", postgresDocuments},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			db := tc.db(t)
+			r := startWith(t, func(c *config.Config) { c.Search = config.SearchConfig{DB: db, Table: "documents"} }, nil)
+			defer r.stop(t)
+			ids := searchAll(t, r)
+			allowed := allowedDocuments(t, r)
+			if tc.name == "postgres" {
+				allowed = slices.DeleteFunc(allowed, func(id string) bool { return id == "dx" })
+			}
+			if !slices.Equal(ids, allowed) || len(ids) == 0 {
+				t.Fatalf("search found %v; Check allows %v", ids, allowed)
+			}
+		})
+	}
+}
+
+// postgresDocuments writes the documents whose sensitivity is a number or
+// none into a table of a fresh PostgreSQL database and returns its URL.
+func postgresDocuments(t *testing.T) string {
+	pg := pgtest.Start(t, pgtest.Options{})
+	url := pg.URL(pg.CreateDatabase(t))
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE documents (id text PRIMARY KEY, sensitivity double precision)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range documents {
+		if _, ok := d.sensitivity.(string); ok {
+			continue
+		}
+		if _, err := db.Exec(`INSERT INTO documents VALUES ($1, $2)`, d.id, d.sensitivity); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return url
+}
+
+// searchAll pages through alice's search for documents she may read, two
+// at a time.
+func searchAll(t *testing.T, r *running) []string {
+	t.Helper()
 	body := `{"subject": {"type": "user", "id": "alice", "properties": {"roles": ["viewer"], "clearance": 1, "department": "eng"}},
 		"action": {"name": "read"}, "resource": {"type": "document"}, "context": {"ip": "10.1.2.3"}, "page": {"limit": 2%s}}`
 	var ids []string
@@ -225,9 +276,7 @@ func TestSearchFromTheResourceTable(t *testing.T) {
 			break
 		}
 	}
-	if allowed := allowedDocuments(t, r); !slices.Equal(ids, allowed) || len(ids) == 0 {
-		t.Fatalf("search found %v; Check allows %v", ids, allowed)
-	}
+	return ids
 }
 
 type searchAnswer struct {
