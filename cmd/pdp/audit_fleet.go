@@ -54,7 +54,7 @@ func (f *fleetFlags) open(ctx context.Context) (*fleetTrail, error) {
 		}
 		password = strings.TrimRight(string(b), "\r\n")
 	}
-	store, err := postgres.Open(ctx, postgres.Options{URL: f.url, Password: password, MaxConns: 4})
+	store, err := postgres.Open(ctx, postgres.Options{URL: f.url, Password: password, MaxConns: 4, ReadOnly: true})
 	if err != nil {
 		return nil, err
 	}

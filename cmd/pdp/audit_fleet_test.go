@@ -70,9 +70,9 @@ func TestAuditFleet(t *testing.T) {
 		lines    int      // lines of stdout (JSON Lines); -1: not checked
 	}{
 		{"query all", []string{"audit", "query", "--format", "json"}, 0, nil, 10},
-		{"query instance", []string{"audit", "query", "--format", "json", "--instance", "replica-b"}, 0, nil, 4},
+		{"query instance", []string{"audit", "query", "--format", "json", "--instance", "replica-b"}, 0, []string{`"instance":"replica-b"`}, 4},
 		{"query subject", []string{"audit", "query", "--format", "json", "--subject", "replica-a-1"}, 0, nil, 3},
-		{"show", []string{"audit", "show", ids["replica-b"][2]}, 0, []string{ids["replica-b"][2]}, -1},
+		{"show", []string{"audit", "show", ids["replica-b"][2]}, 0, []string{ids["replica-b"][2], "instance:        replica-b"}, -1},
 		{"show other instance", []string{"audit", "show", "--instance", "replica-a", ids["replica-b"][2]}, 1, nil, -1},
 		{"verify", []string{"audit", "verify"}, 0, []string{"instance replica-a: OK: 6 records", "instance replica-b: OK: 4 records"}, 2},
 		{"verify one", []string{"audit", "verify", "--instance", "replica-b", "--format", "json"}, 0, []string{`"instance":"replica-b"`}, 1},

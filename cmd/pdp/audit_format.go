@@ -36,7 +36,7 @@ const tableHeader = "TIME\tDECISION ID\tSUBJECT\tACTION\tRESOURCE\tALLOW\tREASON
 
 var csvHeader = []string{"seq", "decision_id", "time", "caller", "subject_type", "subject_id", "resource_type",
 	"resource_id", "action", "allow", "reasons", "bundle_revision", "entrypoint", "cache_hit", "latency_us",
-	"error", "masked", "mask_error", "input", "obligations", "hash", "trace_id", "bundle_digest", "kind", "plan"}
+	"error", "masked", "mask_error", "input", "obligations", "hash", "trace_id", "bundle_digest", "kind", "plan", "instance"}
 
 func (p *printer) print(e audit.Entry) error {
 	switch p.format {
@@ -112,6 +112,8 @@ type jsonRecord struct {
 	// Kind and Plan are set only on a resource plan's record.
 	Kind string         `json:"kind,omitempty"`
 	Plan map[string]any `json:"plan,omitempty"`
+	// Instance is the replica whose chain holds the record (--audit-url).
+	Instance string `json:"instance,omitempty"`
 }
 
 type typedID struct {
@@ -132,7 +134,7 @@ func toJSONRecord(e audit.Entry) jsonRecord {
 		Action: e.Action, Allow: e.Allow, Reasons: reasons, Obligations: e.Obligations, BundleRevision: e.BundleRevision,
 		BundleDigest: e.BundleDigest, Entrypoint: e.Entrypoint, CacheHit: e.CacheHit, LatencyUS: e.Latency.Microseconds(), Error: e.Error,
 		Input: e.Input, Masked: masked, MaskError: e.MaskError, PrevHash: e.PrevHash, Hash: e.Hash, TraceID: e.TraceID,
-		Kind: e.Kind, Plan: e.Plan}
+		Kind: e.Kind, Plan: e.Plan, Instance: e.Instance}
 }
 
 func (p *printer) printJSON(e audit.Entry) error {
@@ -154,7 +156,7 @@ func csvRow(e audit.Entry) []string {
 	return []string{strconv.FormatInt(e.Seq, 10), e.DecisionID, r.Time, e.Caller, e.SubjectType, e.SubjectID,
 		e.ResourceType, e.ResourceID, e.Action, strconv.FormatBool(e.Allow), j(r.Reasons), e.BundleRevision,
 		e.Entrypoint, strconv.FormatBool(e.CacheHit), strconv.FormatInt(r.LatencyUS, 10), e.Error, j(r.Masked),
-		strconv.FormatBool(e.MaskError), j(e.Input), j(e.Obligations), e.Hash, e.TraceID, e.BundleDigest, e.Kind, plan}
+		strconv.FormatBool(e.MaskError), j(e.Input), j(e.Obligations), e.Hash, e.TraceID, e.BundleDigest, e.Kind, plan, e.Instance}
 }
 
 // printDetail prints one record field by field (show --format table).
@@ -169,6 +171,9 @@ func printDetail(w io.Writer, e audit.Entry) error {
 		e.DecisionID, e.Seq, r.Time, e.Caller, e.SubjectType, e.SubjectID, e.ResourceType, e.ResourceID, e.Action,
 		e.Allow, strings.Join(r.Reasons, ", "), obligations, e.BundleRevision, e.BundleDigest, e.Entrypoint, e.CacheHit,
 		r.LatencyUS, e.Error, strings.Join(r.Masked, ", "), e.MaskError, e.TraceID, e.PrevHash, e.Hash, input)
+	if err == nil && e.Instance != "" {
+		_, err = fmt.Fprintf(w, "instance:        %s\n", e.Instance)
+	}
 	if err != nil || e.Kind == "" {
 		return err
 	}

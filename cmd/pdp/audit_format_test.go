@@ -31,8 +31,8 @@ func TestPlanRecordFormats(t *testing.T) {
 			if err := printDetail(&detail, e); err != nil {
 				t.Fatal(err)
 			}
-			got := []bool{hasPlan, line["kind"] == pdp.RecordKindPlan, row[len(row)-2] == pdp.RecordKindPlan,
-				strings.Contains(row[len(row)-1], "resource.attributes.owner"), strings.Contains(detail.String(), "kind:            plan")}
+			got := []bool{hasPlan, line["kind"] == pdp.RecordKindPlan, row[len(row)-3] == pdp.RecordKindPlan,
+				strings.Contains(row[len(row)-2], "resource.attributes.owner"), strings.Contains(detail.String(), "kind:            plan")}
 			for i, g := range got {
 				if g != tc.want {
 					t.Errorf("check %d = %v, want %v (json %s, csv %q)", i, g, tc.want, b, row)

@@ -25,6 +25,9 @@ type Entry struct {
 	PrevHash string
 	Hash     string
 	pdp.Record
+	// Instance names the replica whose chain holds the entry in a fleet's
+	// trail; empty in a single replica's trail. It is not hashed.
+	Instance string
 }
 
 // Document returns the JSON object of r that the chain hashes (after RFC

@@ -35,6 +35,11 @@ type Options struct {
 	// Clock tells which day's partitions to create ahead at Open; nil is
 	// time.Now.
 	Clock func() time.Time
+	// ReadOnly opens for reading only, as auditors' commands do: Open
+	// creates, migrates and partitions nothing (an account with read
+	// rights alone is enough), and refuses a database whose schema this
+	// binary does not read.
+	ReadOnly bool
 }
 
 // Store is the fleet's audit trail in PostgreSQL. It is safe for
@@ -65,7 +70,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if s.clock == nil {
 		s.clock = time.Now
 	}
-	if err := s.start(ctx); err != nil {
+	start := s.start
+	if opts.ReadOnly {
+		start = s.checkSchema
+	}
+	if err := start(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -78,6 +87,24 @@ func (s *Store) start(ctx context.Context) error {
 	}
 	today := dayOf(s.clock())
 	return s.ensurePartitions(ctx, []time.Time{today.AddDate(0, 0, -1), today, today.AddDate(0, 0, 1), today.AddDate(0, 0, 2)})
+}
+
+// checkSchema refuses a database without the trail, or with a schema
+// older or newer than this binary reads.
+func (s *Store) checkSchema(ctx context.Context) error {
+	var v *int
+	err := s.pool.QueryRow(ctx, `SELECT max(version) FROM audit_schema`).Scan(&v)
+	switch {
+	case err != nil:
+		return fmt.Errorf("audit database: no fleet trail here (read its schema version: %w)", err)
+	case v == nil || *v != SchemaVersion:
+		got := 0
+		if v != nil {
+			got = *v
+		}
+		return fmt.Errorf("audit database schema version %d, this binary reads %d: start a pdp serve of this version on it to upgrade it", got, SchemaVersion)
+	}
+	return nil
 }
 
 // poolConfig parses the URL. Its errors never carry the password.

@@ -50,6 +50,7 @@ func scanRow(row pgx.Row) (Row, error) {
 			return out, err
 		}
 	}
+	e.Instance = out.Instance
 	r.Time = joinTime(at, nanos)
 	r.Latency = time.Duration(latencyUS) * time.Microsecond
 	if err := decodeJSON(r, reasons, obligations, input, masked); err != nil {

@@ -2,9 +2,11 @@ package postgres_test
 
 import (
 	"context"
+	neturl "net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pdp-project/pdp/internal/audit/postgres"
 	"github.com/pdp-project/pdp/internal/audit/postgres/pgtest"
@@ -79,5 +81,44 @@ func TestPasswordApart(t *testing.T) {
 	_, err = postgres.Open(ctx, postgres.Options{URL: bad})
 	if err == nil || strings.Contains(err.Error(), wrong) {
 		t.Fatalf("Open of a malformed URL: %v; want an error without the password", err)
+	}
+}
+
+// TestReadOnlyOpen: an auditor's account with read rights alone opens the
+// trail ReadOnly and reads it; ReadOnly creates nothing in a database
+// without a trail and refuses it.
+func TestReadOnlyOpen(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	if _, err := postgres.Open(ctx, postgres.Options{URL: url, ReadOnly: true}); err == nil || !strings.Contains(err.Error(), "no fleet trail") {
+		t.Fatalf("ReadOnly Open of an empty database: %v, want it refused", err)
+	}
+	var made *string
+	if err := connect(t, url).QueryRow(ctx, `SELECT to_regclass('audit_schema')::text`).Scan(&made); err != nil || made != nil {
+		t.Fatalf("ReadOnly Open made %v (%v); want nothing created", made, err)
+	}
+	entries, _ := seal(t, genesis(), recordsAt(3, time.Now(), time.Second))
+	ship(t, openURL(t, url), "a", entries, 3)
+	for _, stmt := range []string{`CREATE ROLE auditor LOGIN PASSWORD 'auditor-pw'`,
+		`GRANT SELECT ON ALL TABLES IN SCHEMA public TO auditor`} {
+		if _, err := connect(t, url).Exec(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = neturl.UserPassword("auditor", "auditor-pw")
+	if _, err := postgres.Open(ctx, postgres.Options{URL: u.String()}); err == nil {
+		t.Fatal("the read-only account migrated the database; the test no longer shows that ReadOnly is needed")
+	}
+	s, err := postgres.Open(ctx, postgres.Options{URL: u.String(), ReadOnly: true})
+	if err != nil {
+		t.Fatalf("ReadOnly Open as the auditor: %v", err)
+	}
+	defer s.Close()
+	if got, err := s.GetEntry(ctx, entries[1].DecisionID); err != nil || got.Hash != entries[1].Hash {
+		t.Fatalf("GetEntry as the auditor = %v, %v", got.Hash, err)
 	}
 }
