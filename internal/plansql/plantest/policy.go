@@ -170,7 +170,7 @@ func (g *policyGen) helperRef() string {
 var Refusable = []string{
 	`startswith(input.resource.attributes.a, "x")`,
 	`input.resource.attributes.a == input.resource.attributes.b`,
-	`some t in input.resource.attributes.a` + "\n\tt == 1",
+	`input.resource.attributes.a[_] == 1`,
 	`count(input.resource.attributes.a) > 1`,
 	`object.get(input.resource.attributes, "a", 0) == 1`,
 }
