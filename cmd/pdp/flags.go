@@ -17,6 +17,7 @@ var synopses = map[string]string{
 	"check":          "pdp check [flags] < request.json",
 	"test":           "pdp test [PATH...] [flags]",
 	"eval":           "pdp eval --bundle PATH --input FILE [--explain]",
+	"plan":           planUsage,
 	"lint":           "pdp lint PATH... (policy directories or .rego files)",
 	"fmt":            "pdp fmt [-w] PATH... (policy directories or .rego files)",
 	"replay":         "pdp replay --bundle CANDIDATE [--addr ADDR | --audit-db PATH | --audit-url URL [--instance ID]] [filters] [flags]",

@@ -46,7 +46,7 @@ var placeholders = map[string]bool{
 	"duration": true, "time": true, "N": true, "PCT": true, "factor": true, "id": true, "ids": true,
 	"ID": true, "TYPE[:ID]": true, "name": true, "level": true, "mode": true, "algorithm": true,
 	"revision": true, "format": true, "regex": true, "allow|deny": true, "iss": true, "aud": true,
-	"NAME": true, "text": true, "reason": true, "size": true,
+	"NAME": true, "text": true, "reason": true, "size": true, "dialect": true, "FIELD=COLUMN": true,
 }
 
 // TestFlagPlaceholders: in the --help of every command, a flag's

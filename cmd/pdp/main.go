@@ -47,6 +47,7 @@ func commands() []command {
 		{"check", "send one CheckRequest (JSON on stdin) and print the response", runCheck},
 		{"test", "run a policy set's Rego tests and decision cases", runTest},
 		{"eval", "evaluate one CheckRequest (JSON file) against a bundle, offline", runEval},
+		{"plan", "which resources of a type a subject may act on (JSON file), offline, as a condition or SQL", runPlan},
 		{"lint", "check policies for errors and for grants that are too broad", runLint},
 		{"fmt", "format Rego files as opa fmt does (-w rewrites them)", runFmt},
 		{"replay", "re-evaluate recorded decisions under a candidate bundle", runReplay},
