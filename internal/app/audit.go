@@ -9,6 +9,7 @@ import (
 
 	"github.com/pdp-project/pdp/internal/audit"
 	"github.com/pdp-project/pdp/internal/audit/sqlite"
+	"github.com/pdp-project/pdp/internal/decision"
 	"github.com/pdp-project/pdp/internal/server"
 )
 
@@ -147,4 +148,14 @@ func (a *App) checkpoint(ctx context.Context, kind string) {
 func (a *App) finalCheckpoint() error {
 	a.checkpoint(context.Background(), audit.CheckpointShutdown)
 	return nil
+}
+
+// decisionRecorder is where Check records its decisions: the audit writer,
+// behind the fleet's backlog bound when shipping, or the recorder a
+// benchmark gave.
+func (a *App) decisionRecorder() decision.Recorder {
+	if a.recorder != nil {
+		return a.recorder
+	}
+	return a.fleetRecorder(a.writer)
 }
