@@ -74,7 +74,7 @@ func (c *compiled) planResources(ctx context.Context, ep string, q pdp.PlanQuery
 	if err != nil {
 		return pdp.ResourcePlan{}, pdp.InvalidField("input", err.Error())
 	}
-	t := &translator{ctx: ctx, set: c, input: input}
+	t := &translator{ctx: ctx, set: c, input: input, chain: []string{ref.String()}}
 	allow, err := t.entrypoint(ref)
 	if err != nil {
 		return pdp.ResourcePlan{}, err
@@ -113,7 +113,7 @@ func planOf(allow pdp.Condition) pdp.ResourcePlan {
 func (c *compiled) partial(ctx context.Context, ref ast.Ref, input ast.Value) (*rego.PartialQueries, error) {
 	query := ast.NewBody(ast.Equality.Expr(ast.VarTerm(string(resultVar)), ast.NewTerm(ref)))
 	pq, err := rego.New(rego.ParsedQuery(query), rego.Compiler(c.compiler), rego.Store(c.store),
-		rego.ParsedUnknowns(planUnknowns), rego.ParsedInput(input)).Partial(ctx)
+		rego.ParsedUnknowns(planUnknowns), rego.ParsedInput(input), rego.ShallowInlining(true)).Partial(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

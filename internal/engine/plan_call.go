@@ -24,6 +24,10 @@ func (t *translator) term(x *ast.Term, e env) (gval, error) {
 		if !ast.IsConstant(v) {
 			return t.object(x, v, e)
 		}
+	case *ast.Array:
+		if !ast.IsConstant(v) {
+			return t.array(v, e)
+		}
 	}
 	if !ast.IsConstant(x.Value) {
 		return nil, refuse(x, "a composite value or comprehension built from values the plan does not know")
@@ -144,6 +148,23 @@ func (t *translator) object(x *ast.Term, obj ast.Object, e env) (gval, error) {
 			return nil, err
 		}
 		out = extend(out, string(key), g)
+	}
+	return out, nil
+}
+
+// array evaluates an array with symbolic elements.
+func (t *translator) array(arr *ast.Array, e env) (gval, error) {
+	gs := make([]gval, arr.Len())
+	for i := range gs {
+		g, err := t.term(arr.Elem(i), e)
+		if err != nil {
+			return nil, err
+		}
+		gs[i] = g
+	}
+	var out gval
+	for _, c := range product(gs) {
+		out = append(out, alt{cond: c.cond, val: value{kind: vArray, elems: c.vals}})
 	}
 	return out, nil
 }

@@ -51,9 +51,13 @@ func or(cs ...pdp.Condition) pdp.Condition {
 	return junction(pdp.OpOr, args)
 }
 
-// junction closes an and/or: one argument stands alone, and an argument
-// next to its own negation decides the whole.
+// junction closes an and/or: one argument stands alone, an argument next
+// to its own negation decides the whole, and in an and, exists(f) goes
+// when a comparison of f (false without f) stands beside it.
 func junction(op pdp.Op, args []pdp.Condition) pdp.Condition {
+	if op == pdp.OpAnd {
+		args = dropImpliedExists(args)
+	}
 	for _, a := range args {
 		if a.Op == pdp.OpNot && containsCond(args, a.Args[0]) {
 			if op == pdp.OpAnd {
@@ -66,6 +70,22 @@ func junction(op pdp.Op, args []pdp.Condition) pdp.Condition {
 		return args[0]
 	}
 	return pdp.Condition{Op: op, Args: args}
+}
+
+func dropImpliedExists(args []pdp.Condition) []pdp.Condition {
+	compared := map[string]bool{}
+	for _, a := range args {
+		if a.Op != pdp.OpExists && len(a.Operands) > 0 && a.Operands[0].IsField() {
+			compared[a.Operands[0].Field] = true
+		}
+	}
+	out := args[:0:0]
+	for _, a := range args {
+		if a.Op != pdp.OpExists || !compared[a.Operands[0].Field] {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // not negates c.

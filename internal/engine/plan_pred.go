@@ -115,6 +115,8 @@ func (v value) describe() string {
 		return "the size of " + v.set.name
 	case vSorted:
 		return "the sorted set " + v.set.name
+	case vArray:
+		return "an array"
 	}
 	return "an object"
 }
@@ -182,6 +184,9 @@ func (t *translator) membership(x, coll *ast.Term, e env) (pdp.Condition, error)
 	if err != nil {
 		return condFalse, err
 	}
+	if c, ok := fieldIn(gx, gc); ok {
+		return c, nil
+	}
 	var cs []pdp.Condition
 	for _, c := range gc {
 		members, err := c.val.members()
@@ -195,6 +200,30 @@ func (t *translator) membership(x, coll *ast.Term, e env) (pdp.Condition, error)
 		cs = append(cs, and(c.cond, in))
 	}
 	return or(cs...), nil
+}
+
+// fieldIn writes field in [constants] as one in leaf; ok is false for any
+// other membership. Sets among the constants are left out: a field never
+// equals a set.
+func fieldIn(gx, gc gval) (pdp.Condition, bool) {
+	if len(gx) != 1 || gx[0].val.kind != vField || !isTrue(gx[0].cond) || len(gc) != 1 || gc[0].val.kind != vConst {
+		return condFalse, false
+	}
+	list := []any{}
+	err := foreachMember(gc[0].val.c, func(m ast.Value) {
+		if _, isSet := m.(ast.Set); !isSet {
+			if lit, err := literal(m); err == nil {
+				list = append(list, lit)
+			}
+		}
+	})
+	if err != nil {
+		return condFalse, false
+	}
+	if len(list) == 0 {
+		return and(gc[0].cond, condFalse), true
+	}
+	return and(gc[0].cond, leaf(pdp.OpIn, gx[0].val.field, list)), true
 }
 
 // members lists the values a collection holds, each under its condition.
@@ -249,7 +278,7 @@ func (v value) isType(rank int) pdp.Condition {
 		return boolCond(rank == 6)
 	case vCount:
 		return boolCond(rank == 2)
-	case vSorted:
+	case vSorted, vArray:
 		return boolCond(rank == 4)
 	case vObject, vOpaque:
 		return boolCond(rank == 5)

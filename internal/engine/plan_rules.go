@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -201,7 +202,11 @@ func appendTerm(list []*ast.Term, t *ast.Term) []*ast.Term {
 }
 
 func (t *translator) nested(ref ast.Ref) (gval, error) {
-	sub := &translator{ctx: t.ctx, set: t.set, input: t.input, depth: t.depth + 1}
+	key := ref.String()
+	if slices.Contains(t.chain, key) {
+		return nil, refuse(nil, "partial evaluation leaves %s as it is (an `else` chain, or another form it does not evaluate)", strings.TrimPrefix(key, "data."))
+	}
+	sub := &translator{ctx: t.ctx, set: t.set, input: t.input, depth: t.depth + 1, chain: append(slices.Clip(t.chain), key)}
 	g, err := sub.document(ref)
 	if err != nil {
 		return nil, err
@@ -270,6 +275,12 @@ func validReasons(obj map[string]value) (pdp.Condition, error) {
 			}
 		}
 		return condTrue, nil
+	case vArray:
+		cs := make([]pdp.Condition, len(r.elems))
+		for i, el := range r.elems {
+			cs[i] = el.isType(3) // each a string
+		}
+		return and(cs...), nil
 	case vField:
 		return condFalse, refuse(nil, "reasons taken from a resource field (%s)", r.field)
 	}

@@ -16,7 +16,8 @@ type translator struct {
 	ctx   context.Context
 	set   *compiled
 	input ast.Value
-	depth int // of nested partial evaluations (original)
+	depth int      // of nested partial evaluations (original)
+	chain []string // the documents those evaluate, outermost first
 	// support holds the support rules by path (data.partial....).
 	support map[string][]*ast.Rule
 	// done memoises rule values; busy detects recursion.

@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -24,6 +25,7 @@ const (
 	vCount                 // the size of such a set
 	vSorted                // such a set, sorted into an array
 	vObject                // an object with ground keys and symbolic members
+	vArray                 // an array with symbolic elements
 	vOpaque                // an object known to be an object, and nothing more
 )
 
@@ -34,6 +36,7 @@ type value struct {
 	field string           // vField: "resource.id", "resource.attributes.NAME"
 	set   *setValue        // vSet, vCount, vSorted
 	obj   map[string]value // vObject
+	elems []value          // vArray
 }
 
 // setValue is a set built by partial-set rules: its elements, each under
@@ -113,6 +116,8 @@ func equalValues(a, b value) bool {
 		return a.set == b.set
 	case vObject:
 		return equalObjects(a.obj, b.obj)
+	case vArray:
+		return slices.EqualFunc(a.elems, b.elems, equalValues)
 	}
 	return false
 }

@@ -61,11 +61,23 @@ func GenPolicy(rng *rand.Rand, refusable bool) string {
 	return b.String()
 }
 
-// levelRules writes lvl, a number with a default, from attribute b; its
-// definitions are exclusive, or (rarely) may conflict.
+// levelRules writes lvl, a number with a default, from attribute b, and
+// tier, a string without one; their definitions give one value, are
+// exclusive, or (rarely) may conflict.
 func (g *policyGen) levelRules(b *strings.Builder) {
 	b.WriteString("default lvl := 0\n\n")
 	b.WriteString("lvl := input.resource.attributes.b if is_number(input.resource.attributes.b)\n\n")
+	b.WriteString("tier := \"hi\" if input.resource.attributes.b > 1\n\n")
+	switch g.rng.Intn(3) {
+	case 0:
+		b.WriteString("tier := \"hi\" if input.resource.attributes.a == \"x\"\n\n") // same value: no conflict
+	case 1:
+		b.WriteString("tier := \"lo\" if not input.resource.attributes.b > 1\n\n") // exclusive
+	default:
+		if g.refuse {
+			b.WriteString("tier := \"lo\" if input.resource.attributes.a == \"y\"\n\n") // may conflict
+		}
+	}
 	switch g.rng.Intn(4) {
 	case 0:
 		b.WriteString("lvl := 9 if {\n\tnot is_number(input.resource.attributes.b)\n\tinput.resource.attributes.b\n}\n\n")
@@ -155,6 +167,9 @@ func (g *policyGen) cond() string {
 		return fmt.Sprintf("not %s %s %s", x, pick(g.rng, []string{"!=", "<", ">="}), g.lit(x))
 	case 14:
 		return fmt.Sprintf("%s in {%s}", x, g.lit(x))
+	}
+	if g.rng.Intn(2) == 0 {
+		return fmt.Sprintf("tier %s %q", pick(g.rng, []string{"==", "!="}), pick(g.rng, []string{"hi", "lo"}))
 	}
 	return fmt.Sprintf("%s != null", x)
 }
