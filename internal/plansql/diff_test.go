@@ -86,7 +86,7 @@ func checkSQL(t *testing.T, e *engine.Engine, q pdp.PlanQuery, plan pdp.Resource
 	return len(ids)
 }
 
-func exampleEngine(t *testing.T) *engine.Engine {
+func exampleEngine(t testing.TB) *engine.Engine {
 	t.Helper()
 	b, err := bundle.NewCustomReader(bundle.NewDirectoryLoader("../../bundles/example")).Read()
 	if err != nil {
