@@ -66,7 +66,7 @@ func (a *App) buildTelemetry(ctx context.Context) error {
 // tracedEngine is the engine as the decision cache calls it: with the
 // evaluation span.
 func (a *App) tracedEngine() decision.Evaluator {
-	if a.obs.off {
+	if !a.spans() {
 		return a.engine
 	}
 	return decision.TraceEvaluation(a.engine, a.obs.tracing.Provider)
@@ -78,7 +78,7 @@ func (a *App) traceEvaluator(eval decision.Evaluator) decision.Evaluator {
 	if c, ok := eval.(*cache.Cache); ok {
 		a.obs.cache = c
 	}
-	if a.obs.off {
+	if !a.spans() {
 		return eval
 	}
 	if a.obs.cache != nil {
@@ -88,11 +88,17 @@ func (a *App) traceEvaluator(eval decision.Evaluator) decision.Evaluator {
 }
 
 func (a *App) traceRecorder(r decision.Recorder) decision.Recorder {
-	if a.obs.off {
+	if !a.spans() {
 		return r
 	}
 	return decision.TraceRecorder(r, a.obs.tracing.Provider)
 }
+
+// spans reports whether the decision's own spans (cache lookup, evaluation,
+// audit write) are worth starting: only when spans are recorded. Otherwise
+// they would be non-recording children that nobody sees, and the server
+// span alone gives the request its trace id.
+func (a *App) spans() bool { return !a.obs.off && a.obs.tracing.Enabled }
 
 func (a *App) statsHandler() stats.Handler {
 	if a.obs.off {
