@@ -42,7 +42,7 @@ func (c *Console) guard(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("Content-Security-Policy", contentSecurity)
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Referrer-Policy", "same-origin") // not no-referrer: that sends "Origin: null" with the console's own forms
 		h.Set("X-Frame-Options", "DENY")
 		if r.TLS == nil && !c.hostAllowed(r.Host) {
 			c.fail(w, r, http.StatusMisdirectedRequest, "Unknown host",
