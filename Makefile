@@ -35,7 +35,7 @@ fmt-check:
 bundles:
 	go test ./policies -update
 
-# Real servers the tests start themselves (redis-server, PostgreSQL), installed when missing.
+# Real servers the tests start themselves (redis-server, PostgreSQL, headless Chromium), installed when missing.
 deps:
 	@{ command -v redis-server && command -v redis-cli; } >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -43,6 +43,9 @@ deps:
 	@{ command -v initdb && command -v pg_ctl; } >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y postgresql; }
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y chromium; }
 
 test: deps fmt-check check-generated
 	go test -race -timeout 20m ./...
