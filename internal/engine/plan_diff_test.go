@@ -89,7 +89,7 @@ func TestPlanGeneratedMatchesEvaluate(t *testing.T) {
 	rng := rand.New(rand.NewSource(2))
 	policies, requests, rows := 150, 6, 200
 	if testing.Short() {
-		policies, requests, rows = 40, 4, 60
+		policies, requests, rows = 80, 3, 40
 	}
 	kinds, refused := map[pdp.PlanKind]int{}, 0
 	for i := 0; i < policies; i++ {

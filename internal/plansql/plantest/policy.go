@@ -93,7 +93,11 @@ func (g *policyGen) decision() string {
 	case 0:
 		return "default decision := false\n\ndecision if {\n\tcount(grants) > 0\n\tcount(denials) == 0\n}\n"
 	case 1:
-		return "decision if {\n" + g.body(1+g.rng.Intn(2)) + "}\n\ndecision if {\n\tcount(grants) > 0\n\tnot h0\n}\n"
+		admin := ""
+		if g.rng.Intn(2) == 0 {
+			admin = "\ndecision if \"admin\" in input.subject.roles\n" // allowed whatever the resource
+		}
+		return "decision if {\n" + g.body(1+g.rng.Intn(2)) + "}\n\ndecision if {\n\tcount(grants) > 0\n\tnot h0\n}\n" + admin
 	}
 	return `default decision := {"allow": false, "reasons": ["none"]}
 
