@@ -335,7 +335,9 @@ func playgroundInBrowser(b *browser) {
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	b.do(chromedp.SetValue("#candidate", cand), chromedp.Click("#run"), chromedp.WaitVisible("#results"))
+	// Ctrl+Enter in the editor runs the form.
+	b.do(chromedp.SetValue("#candidate", cand), chromedp.Focus("#request"),
+		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)), chromedp.WaitVisible("#results"))
 	if d := b.text("#differences"); !strings.Contains(d, "reasons") {
 		b.t.Errorf("differences %q", d)
 	}
@@ -349,7 +351,13 @@ func playgroundInBrowser(b *browser) {
 func replayInBrowser(b *browser, total int) {
 	b.open("/ui/replay", "#replay-form")
 	cand, _ := filepath.Abs(candidateDir)
-	b.do(chromedp.SetValue(`#replay-form input[name=candidate]`, cand), chromedp.Click("#run"), chromedp.WaitVisible("#report"))
+	b.do(chromedp.SetValue(`#replay-form input[name=candidate]`, cand))
+	// Submitting shows the loading state at once, until the report arrives.
+	if !evalJS[bool](b, `(() => { document.querySelector("#replay-form").requestSubmit();
+		return !document.getElementById("busy").hidden && document.body.getAttribute("aria-busy") === "true"; })()`) {
+		b.t.Error("no loading state while the replay runs")
+	}
+	b.do(chromedp.WaitVisible("#report"))
 	if n := b.text("#n-records"); n != strconv.Itoa(total) {
 		b.t.Errorf("replayed %s records, want %d", n, total)
 	}
