@@ -72,7 +72,13 @@ func (r Request) Input(now time.Time) map[string]any {
 	}
 }
 
+// environment is env with time filled in. An env that has its time already
+// is used as it is, as the attribute objects are: the input shares the
+// request's maps and nothing writes to either.
 func environment(env map[string]any, now time.Time) map[string]any {
+	if _, ok := env["time"]; ok {
+		return env
+	}
 	out := make(map[string]any, len(env)+1)
 	for k, v := range env {
 		out[k] = v
