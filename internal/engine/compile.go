@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/bundle"
@@ -31,6 +32,8 @@ type compiled struct {
 	// (resource plans, plan.go); neither changes once compiled.
 	store    storage.Store
 	compiler *ast.Compiler
+	// partials caches prepared partial queries by document (plan.go).
+	partials sync.Map
 }
 
 // compile activates bundles into a fresh store and compiler and prepares one

@@ -111,14 +111,34 @@ func planOf(allow pdp.Condition) pdp.ResourcePlan {
 
 // partial partially evaluates `resultVar = ref` against the bundle set.
 func (c *compiled) partial(ctx context.Context, ref ast.Ref, input ast.Value) (*rego.PartialQueries, error) {
+	pq, err := c.preparedPartial(ctx, ref)
+	if err == nil {
+		var out *rego.PartialQueries
+		if out, err = pq.Partial(ctx, rego.EvalParsedInput(input)); err == nil {
+			return out, nil
+		}
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return nil, refuse(nil, "partial evaluation of %s failed: %v", ref, err)
+}
+
+// preparedPartial prepares the partial evaluation of ref once per bundle
+// set: unknowns as planUnknowns, and shallow inlining, so that every rule
+// that depends on them reaches the translator as a support rule (inlining
+// would merge a rule's definitions and lose OPA's conflict error).
+func (c *compiled) preparedPartial(ctx context.Context, ref ast.Ref) (rego.PreparedPartialQuery, error) {
+	key := ref.String()
+	if pq, ok := c.partials.Load(key); ok {
+		return pq.(rego.PreparedPartialQuery), nil
+	}
 	query := ast.NewBody(ast.Equality.Expr(ast.VarTerm(string(resultVar)), ast.NewTerm(ref)))
 	pq, err := rego.New(rego.ParsedQuery(query), rego.Compiler(c.compiler), rego.Store(c.store),
-		rego.ParsedUnknowns(planUnknowns), rego.ParsedInput(input), rego.ShallowInlining(true)).Partial(ctx)
+		rego.ParsedUnknowns(planUnknowns), rego.ShallowInlining(true)).PrepareForPartial(ctx)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, refuse(nil, "partial evaluation of %s failed: %v", ref, err)
+		return pq, err
 	}
+	c.partials.Store(key, pq)
 	return pq, nil
 }
