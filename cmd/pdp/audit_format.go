@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/pdp-project/pdp/internal/audit"
+	"github.com/pdp-project/pdp/internal/audit/recordfmt"
 )
 
 // printer writes entries in one of the --format formats.
@@ -34,9 +34,7 @@ func newPrinter(w io.Writer, format string) *printer {
 
 const tableHeader = "TIME\tDECISION ID\tSUBJECT\tACTION\tRESOURCE\tALLOW\tREASONS\tREVISION"
 
-var csvHeader = []string{"seq", "decision_id", "time", "caller", "subject_type", "subject_id", "resource_type",
-	"resource_id", "action", "allow", "reasons", "bundle_revision", "entrypoint", "cache_hit", "latency_us",
-	"error", "masked", "mask_error", "input", "obligations", "hash", "trace_id", "bundle_digest", "kind", "plan", "instance"}
+var csvHeader = recordfmt.CSVHeader
 
 func (p *printer) print(e audit.Entry) error {
 	switch p.format {
@@ -85,57 +83,8 @@ func (p *printer) flush() error {
 	return nil
 }
 
-// jsonRecord is one line of --format json.
-type jsonRecord struct {
-	Seq            int64          `json:"seq"`
-	DecisionID     string         `json:"decision_id"`
-	Time           string         `json:"time"`
-	Caller         string         `json:"caller"`
-	Subject        typedID        `json:"subject"`
-	Resource       typedID        `json:"resource"`
-	Action         string         `json:"action"`
-	Allow          bool           `json:"allow"`
-	Reasons        []string       `json:"reasons"`
-	Obligations    map[string]any `json:"obligations"`
-	BundleRevision string         `json:"bundle_revision"`
-	BundleDigest   string         `json:"bundle_digest"`
-	Entrypoint     string         `json:"entrypoint"`
-	CacheHit       bool           `json:"cache_hit"`
-	LatencyUS      int64          `json:"latency_us"`
-	Error          string         `json:"error"`
-	Input          map[string]any `json:"input"`
-	Masked         []string       `json:"masked"`
-	MaskError      bool           `json:"mask_error"`
-	PrevHash       string         `json:"prev_hash"`
-	Hash           string         `json:"hash"`
-	TraceID        string         `json:"trace_id"`
-	// Kind and Plan are set only on a resource plan's record.
-	Kind string         `json:"kind,omitempty"`
-	Plan map[string]any `json:"plan,omitempty"`
-	// Instance is the replica whose chain holds the record (--audit-url).
-	Instance string `json:"instance,omitempty"`
-}
-
-type typedID struct {
-	Type string `json:"type"`
-	ID   string `json:"id"`
-}
-
-func toJSONRecord(e audit.Entry) jsonRecord {
-	reasons, masked := e.Reasons, e.Masked
-	if reasons == nil {
-		reasons = []string{}
-	}
-	if masked == nil {
-		masked = []string{}
-	}
-	return jsonRecord{Seq: e.Seq, DecisionID: e.DecisionID, Time: e.Time.UTC().Format(audit.TimeFormat),
-		Caller: e.Caller, Subject: typedID{e.SubjectType, e.SubjectID}, Resource: typedID{e.ResourceType, e.ResourceID},
-		Action: e.Action, Allow: e.Allow, Reasons: reasons, Obligations: e.Obligations, BundleRevision: e.BundleRevision,
-		BundleDigest: e.BundleDigest, Entrypoint: e.Entrypoint, CacheHit: e.CacheHit, LatencyUS: e.Latency.Microseconds(), Error: e.Error,
-		Input: e.Input, Masked: masked, MaskError: e.MaskError, PrevHash: e.PrevHash, Hash: e.Hash, TraceID: e.TraceID,
-		Kind: e.Kind, Plan: e.Plan, Instance: e.Instance}
-}
+// toJSONRecord is one line of --format json.
+func toJSONRecord(e audit.Entry) recordfmt.Record { return recordfmt.JSON(e) }
 
 func (p *printer) printJSON(e audit.Entry) error {
 	enc := json.NewEncoder(p.w)
@@ -143,21 +92,7 @@ func (p *printer) printJSON(e audit.Entry) error {
 	return enc.Encode(toJSONRecord(e))
 }
 
-func csvRow(e audit.Entry) []string {
-	j := func(v any) string {
-		b, _ := json.Marshal(v)
-		return string(b)
-	}
-	r := toJSONRecord(e)
-	plan := ""
-	if e.Plan != nil {
-		plan = j(e.Plan)
-	}
-	return []string{strconv.FormatInt(e.Seq, 10), e.DecisionID, r.Time, e.Caller, e.SubjectType, e.SubjectID,
-		e.ResourceType, e.ResourceID, e.Action, strconv.FormatBool(e.Allow), j(r.Reasons), e.BundleRevision,
-		e.Entrypoint, strconv.FormatBool(e.CacheHit), strconv.FormatInt(r.LatencyUS, 10), e.Error, j(r.Masked),
-		strconv.FormatBool(e.MaskError), j(e.Input), j(e.Obligations), e.Hash, e.TraceID, e.BundleDigest, e.Kind, plan, e.Instance}
-}
+func csvRow(e audit.Entry) []string { return recordfmt.CSVRow(e) }
 
 // printDetail prints one record field by field (show --format table).
 func printDetail(w io.Writer, e audit.Entry) error {

@@ -10,8 +10,8 @@ import (
 	"strconv"
 
 	"github.com/pdp-project/pdp/internal/audit"
+	"github.com/pdp-project/pdp/internal/audit/recordfmt"
 	"github.com/pdp-project/pdp/internal/pdp"
-	"github.com/pdp-project/pdp/internal/server/console/recordfmt"
 )
 
 const (

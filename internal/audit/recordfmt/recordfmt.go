@@ -16,7 +16,7 @@ import (
 // CSVHeader is the header row of the CSV form.
 var CSVHeader = []string{"seq", "decision_id", "time", "caller", "subject_type", "subject_id", "resource_type",
 	"resource_id", "action", "allow", "reasons", "bundle_revision", "entrypoint", "cache_hit", "latency_us",
-	"error", "masked", "mask_error", "input", "obligations", "hash", "trace_id", "bundle_digest"}
+	"error", "masked", "mask_error", "input", "obligations", "hash", "trace_id", "bundle_digest", "kind", "plan", "instance"}
 
 // Record is one line of the JSON Lines form.
 type Record struct {
@@ -42,6 +42,11 @@ type Record struct {
 	PrevHash       string         `json:"prev_hash"`
 	Hash           string         `json:"hash"`
 	TraceID        string         `json:"trace_id"`
+	// Kind and Plan are set only on a resource plan's record.
+	Kind string         `json:"kind,omitempty"`
+	Plan map[string]any `json:"plan,omitempty"`
+	// Instance is the replica whose chain holds the record in a fleet's trail.
+	Instance string `json:"instance,omitempty"`
 }
 
 // TypedID is a subject or resource: its type and id.
@@ -65,17 +70,22 @@ func JSON(e audit.Entry) Record {
 		Action: e.Action, Allow: e.Allow, Reasons: reasons, Obligations: e.Obligations, BundleRevision: e.BundleRevision,
 		BundleDigest: e.BundleDigest, Entrypoint: e.Entrypoint, CacheHit: e.CacheHit, LatencyUS: e.Latency.Microseconds(),
 		Error: e.Error, Input: e.Input, Masked: masked, MaskError: e.MaskError, PrevHash: e.PrevHash, Hash: e.Hash,
-		TraceID: e.TraceID}
+		TraceID: e.TraceID, Kind: e.Kind, Plan: e.Plan, Instance: e.Instance}
 }
 
 // CSVRow is the CSV form of e, in the order of CSVHeader: lists and
 // objects as JSON text.
 func CSVRow(e audit.Entry) []string {
 	r := JSON(e)
+	plan := ""
+	if e.Plan != nil {
+		plan = jsonText(e.Plan)
+	}
 	return []string{strconv.FormatInt(e.Seq, 10), e.DecisionID, r.Time, e.Caller, e.SubjectType, e.SubjectID,
 		e.ResourceType, e.ResourceID, e.Action, strconv.FormatBool(e.Allow), jsonText(r.Reasons), e.BundleRevision,
 		e.Entrypoint, strconv.FormatBool(e.CacheHit), strconv.FormatInt(r.LatencyUS, 10), e.Error, jsonText(r.Masked),
-		strconv.FormatBool(e.MaskError), jsonText(e.Input), jsonText(e.Obligations), e.Hash, e.TraceID, e.BundleDigest}
+		strconv.FormatBool(e.MaskError), jsonText(e.Input), jsonText(e.Obligations), e.Hash, e.TraceID, e.BundleDigest,
+		e.Kind, plan, e.Instance}
 }
 
 // jsonText is v as compact JSON; values that come out of the trail always

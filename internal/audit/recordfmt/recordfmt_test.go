@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/pdp-project/pdp/internal/audit"
+	"github.com/pdp-project/pdp/internal/audit/recordfmt"
 	"github.com/pdp-project/pdp/internal/pdp"
-	"github.com/pdp-project/pdp/internal/server/console/recordfmt"
 )
 
 func entry() audit.Entry {
@@ -27,7 +27,7 @@ func TestCSVRow(t *testing.T) {
 		t.Fatalf("%d cells, header has %d", len(row), len(recordfmt.CSVHeader))
 	}
 	want := "7|d-1|2026-12-04T09:00:00.005000000Z|svc|user|a|doc|r<1>|read|true|[]|rev|authz/decision|false|1500||[]|false|" +
-		`{"k":"v"}|{"log":true}|h|t|dg`
+		`{"k":"v"}|{"log":true}|h|t|dg|||`
 	if got := strings.Join(row, "|"); got != want {
 		t.Errorf("row\n%s\nwant\n%s", got, want)
 	}
