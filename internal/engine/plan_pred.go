@@ -68,7 +68,7 @@ var flipped = map[pdp.Op]pdp.Op{pdp.OpEq: pdp.OpEq, pdp.OpNe: pdp.OpNe, pdp.OpLt
 func compareValues(op pdp.Op, x, y value) (pdp.Condition, error) {
 	switch {
 	case x.kind == vConst && y.kind == vConst:
-		return boolCond(holds(op, ast.Compare(x.c, y.c))), nil
+		return boolCond(op.Compares(ast.Compare(x.c, y.c))), nil
 	case x.kind == vField && y.kind == vConst:
 		return fieldCompare(op, x.field, y.c)
 	case x.kind == vConst && y.kind == vField:
@@ -84,23 +84,6 @@ func compareValues(op pdp.Op, x, y value) (pdp.Condition, error) {
 		return countCompare(flipped[op], y.set, x.c)
 	}
 	return condFalse, fmt.Errorf("a comparison of values the plan does not know (%s with %s)", x.describe(), y.describe())
-}
-
-// holds applies op to the result of ast.Compare, as Rego's built-ins do.
-func holds(op pdp.Op, cmp int) bool {
-	switch op {
-	case pdp.OpEq:
-		return cmp == 0
-	case pdp.OpNe:
-		return cmp != 0
-	case pdp.OpLt:
-		return cmp < 0
-	case pdp.OpLe:
-		return cmp <= 0
-	case pdp.OpGt:
-		return cmp > 0
-	}
-	return cmp >= 0
 }
 
 func (v value) describe() string {
@@ -138,14 +121,14 @@ func fieldCompare(op pdp.Op, field string, c ast.Value) (pdp.Condition, error) {
 // before (+1) every value the field can hold: only the field's existence
 // decides.
 func typeOrderCompare(op pdp.Op, field string, sign int) pdp.Condition {
-	if holds(op, sign) {
+	if op.Compares(sign) {
 		return leaf(pdp.OpExists, field)
 	}
 	return condFalse
 }
 
 func sameField(op pdp.Op, field string) pdp.Condition {
-	if holds(op, 0) {
+	if op.Compares(0) {
 		return leaf(pdp.OpExists, field)
 	}
 	return condFalse
@@ -155,10 +138,10 @@ func sameField(op pdp.Op, field string) pdp.Condition {
 // between 1 and its number of candidate elements otherwise; the comparison
 // must come out the same across the non-empty sizes, or it is refused.
 func countCompare(op pdp.Op, s *setValue, n ast.Value) (pdp.Condition, error) {
-	onEmpty := holds(op, ast.Compare(ast.Number("0"), n))
-	onSome := holds(op, ast.Compare(ast.Number("1"), n))
+	onEmpty := op.Compares(ast.Compare(ast.Number("0"), n))
+	onSome := op.Compares(ast.Compare(ast.Number("1"), n))
 	for k := 2; k <= len(s.elems); k++ {
-		if holds(op, ast.Compare(ast.Number(fmt.Sprint(k)), n)) != onSome {
+		if op.Compares(ast.Compare(ast.Number(fmt.Sprint(k)), n)) != onSome {
 			return condFalse, fmt.Errorf("count(%s) compared with %v depends on how many elements the set holds", s.name, n)
 		}
 	}

@@ -49,6 +49,27 @@ const (
 	OpExists Op = "exists"
 )
 
+// Compares reports whether a comparison whose three-way result is cmp
+// (negative, zero, positive: less, equal, greater) satisfies the
+// comparison operator o; false for an operator that is not one.
+func (o Op) Compares(cmp int) bool {
+	switch o {
+	case OpEq:
+		return cmp == 0
+	case OpNe:
+		return cmp != 0
+	case OpLt:
+		return cmp < 0
+	case OpLe:
+		return cmp <= 0
+	case OpGt:
+		return cmp > 0
+	case OpGe:
+		return cmp >= 0
+	}
+	return false
+}
+
 // Operand is a field of the resource or a literal. A field path reads
 // "resource.id" or "resource.attributes.NAME"; a literal is a JSON value
 // (nil, bool, float64, string, []any, map[string]any).

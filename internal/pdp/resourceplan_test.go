@@ -28,3 +28,21 @@ func TestOperandJSONKeepsZeroLiterals(t *testing.T) {
 		}
 	}
 }
+
+func TestOpCompares(t *testing.T) {
+	for _, tc := range []struct {
+		op   Op
+		want [3]bool // for cmp -1, 0, 1
+	}{
+		{OpEq, [3]bool{false, true, false}}, {OpNe, [3]bool{true, false, true}},
+		{OpLt, [3]bool{true, false, false}}, {OpLe, [3]bool{true, true, false}},
+		{OpGt, [3]bool{false, false, true}}, {OpGe, [3]bool{false, true, true}},
+		{OpIn, [3]bool{}}, {OpAnd, [3]bool{}},
+	} {
+		for i, cmp := range []int{-1, 0, 1} {
+			if got := tc.op.Compares(cmp); got != tc.want[i] {
+				t.Errorf("%s.Compares(%d) = %v, want %v", tc.op, cmp, got, tc.want[i])
+			}
+		}
+	}
+}

@@ -89,7 +89,7 @@ func (b *builder) comparison(op pdp.Op, ops []pdp.Operand) (string, error) {
 		switch {
 		case t.rank == rank:
 			parts[t.rank] = t.left(col) + " " + sqlOps[op] + " " + t.right(b.arg(v))
-		case holds(op, t.rank-rank):
+		case op.Compares(t.rank - rank):
 			parts[t.rank] = ""
 		}
 	}
@@ -135,23 +135,6 @@ func (b *builder) in(ops []pdp.Operand) (string, error) {
 func (b *builder) arg(v any) string {
 	b.args = append(b.args, v)
 	return b.d.placeholder(len(b.args))
-}
-
-// holds applies op to the sign of a comparison.
-func holds(op pdp.Op, cmp int) bool {
-	switch op {
-	case pdp.OpEq:
-		return cmp == 0
-	case pdp.OpNe:
-		return cmp != 0
-	case pdp.OpLt:
-		return cmp < 0
-	case pdp.OpLe:
-		return cmp <= 0
-	case pdp.OpGt:
-		return cmp > 0
-	}
-	return cmp >= 0
 }
 
 // normalize returns a literal as an argument (numbers as float64) and the

@@ -60,21 +60,8 @@ func holdsLeaf(c pdp.Condition, r Resource) bool {
 			}
 		}
 		return false
-	}
-	cmp := compare(v, c.Operands[1].Value)
-	switch c.Op {
-	case pdp.OpEq:
-		return cmp == 0
-	case pdp.OpNe:
-		return cmp != 0
-	case pdp.OpLt:
-		return cmp < 0
-	case pdp.OpLe:
-		return cmp <= 0
-	case pdp.OpGt:
-		return cmp > 0
-	case pdp.OpGe:
-		return cmp >= 0
+	case pdp.OpEq, pdp.OpNe, pdp.OpLt, pdp.OpLe, pdp.OpGt, pdp.OpGe:
+		return c.Op.Compares(compare(v, c.Operands[1].Value))
 	}
 	panic("plantest: unknown operator " + string(c.Op))
 }
