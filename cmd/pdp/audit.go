@@ -3,13 +3,13 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"flag"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/pdp-project/pdp/internal/audit"
+	"github.com/pdp-project/pdp/internal/pdp"
 )
 
 // runAudit dispatches `pdp audit query|show|verify|tail`.
@@ -91,89 +91,42 @@ func parseNoArgs(fs *flag.FlagSet, args []string) error {
 
 // filterFlags are the filters of query.
 type filterFlags struct {
-	subject, resource, action, decision, since, until, caller, revision string
-	reason, entrypoint, errorText, traceID                              string
-	limit                                                               int
+	args  audit.FilterArgs
+	limit int
 }
 
 func (f *filterFlags) define(fs *flag.FlagSet) {
 	f.defineMatch(fs)
-	fs.StringVar(&f.since, "since", "", "from this `time`: RFC 3339, a UTC date (2026-12-03) or this long ago (24h, 7d)")
-	fs.StringVar(&f.until, "until", "", "before this `time`: RFC 3339, a UTC date (2026-12-03) or this long ago (24h, 7d)")
+	fs.StringVar(&f.args.Since, "since", "", "from this `time`: RFC 3339, a UTC date (2026-12-03) or this long ago (24h, 7d)")
+	fs.StringVar(&f.args.Until, "until", "", "before this `time`: RFC 3339, a UTC date (2026-12-03) or this long ago (24h, 7d)")
 	fs.IntVar(&f.limit, "limit", 100, "print at most `N` records")
 }
 
 // defineMatch defines the filters on a record's fields (tail takes these).
 func (f *filterFlags) defineMatch(fs *flag.FlagSet) {
-	fs.StringVar(&f.subject, "subject", "", "subject `ID` or TYPE:ID")
-	fs.StringVar(&f.resource, "resource", "", "resource `TYPE[:ID]`")
-	fs.StringVar(&f.action, "action", "", "action `name`")
-	fs.StringVar(&f.decision, "decision", "", "`allow|deny`: only allowed or only denied decisions")
-	fs.StringVar(&f.caller, "caller", "", "calling service `id`")
-	fs.StringVar(&f.revision, "bundle-revision", "", "bundle `revision`")
-	fs.StringVar(&f.reason, "reason", "", "only decisions with this `reason`")
-	fs.StringVar(&f.entrypoint, "entrypoint", "", "only decisions of this entrypoint (a data `path`)")
-	fs.StringVar(&f.errorText, "error", "", "only decisions whose evaluation error contains this `text`")
-	fs.StringVar(&f.traceID, "trace-id", "", "only the decisions of this trace (W3C trace `id`)")
+	fs.StringVar(&f.args.Subject, "subject", "", "subject `ID` or TYPE:ID")
+	fs.StringVar(&f.args.Resource, "resource", "", "resource `TYPE[:ID]`")
+	fs.StringVar(&f.args.Action, "action", "", "action `name`")
+	fs.StringVar(&f.args.Decision, "decision", "", "`allow|deny`: only allowed or only denied decisions")
+	fs.StringVar(&f.args.Caller, "caller", "", "calling service `id`")
+	fs.StringVar(&f.args.BundleRevision, "bundle-revision", "", "bundle `revision`")
+	fs.StringVar(&f.args.Reason, "reason", "", "only decisions with this `reason`")
+	fs.StringVar(&f.args.Entrypoint, "entrypoint", "", "only decisions of this entrypoint (a data `path`)")
+	fs.StringVar(&f.args.Error, "error", "", "only decisions whose evaluation error contains this `text`")
+	fs.StringVar(&f.args.TraceID, "trace-id", "", "only the decisions of this trace (W3C trace `id`)")
 }
 
 func (f *filterFlags) filter(now time.Time) (audit.Filter, error) {
-	out := audit.Filter{Action: f.action, Caller: f.caller, BundleRevision: f.revision, Reason: f.reason,
-		Entrypoint: f.entrypoint, Error: f.errorText, TraceID: f.traceID}
-	if typ, id, ok := strings.Cut(f.subject, ":"); ok {
-		out.SubjectType, out.SubjectID = typ, id
-	} else {
-		out.SubjectID = f.subject
+	out, err := f.args.Filter(now)
+	var bad *pdp.Error
+	if errors.As(err, &bad) {
+		return out, usagef("--%s", bad.Error())
 	}
-	out.ResourceType, out.ResourceID, _ = strings.Cut(f.resource, ":")
-	switch f.decision {
-	case "":
-	case "allow", "deny":
-		allow := f.decision == "allow"
-		out.Allow = &allow
-	default:
-		return out, usagef("--decision %q: want allow or deny", f.decision)
-	}
-	var err error
-	if out.Since, err = parseWhen("since", f.since, now); err != nil {
-		return out, err
-	}
-	out.Until, err = parseWhen("until", f.until, now)
 	if err == nil && f.limit <= 0 {
 		err = usagef("--limit must be positive")
 	}
 	return out, err
 }
-
-// parseWhen reads an RFC 3339 time, a date (its midnight UTC) or a span
-// back from now: a duration (90m, 24h) or whole days (7d).
-func parseWhen(name, s string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	if d, ok := parseAgo(s); ok {
-		return now.Add(-d), nil
-	}
-	return time.Time{}, usagef("--%s %q: want an RFC 3339 time, a date such as 2026-12-03 or a span such as 24h or 7d", name, s)
-}
-
-// parseAgo reads a span that is not negative: a Go duration or whole days.
-func parseAgo(s string) (time.Duration, bool) {
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		return time.Duration(n) * 24 * time.Hour, err == nil && n >= 0 && n <= maxDays
-	}
-	d, err := time.ParseDuration(s)
-	return d, err == nil && d >= 0
-}
-
-// maxDays bounds a span in days so that it fits a duration.
-const maxDays = 100 * 365
 
 func runAuditQuery(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet("audit query", e)

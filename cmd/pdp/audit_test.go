@@ -143,28 +143,6 @@ func TestAuditFormatsAndExitCodes(t *testing.T) {
 	}
 }
 
-func TestParseWhen(t *testing.T) {
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	cases := map[string]time.Time{
-		"":                     {},
-		"90m":                  now.Add(-90 * time.Minute),
-		"2026-01-01T00:00:00Z": time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
-		"2025-12-03":           time.Date(2025, 12, 3, 0, 0, 0, 0, time.UTC),
-		"7d":                   now.Add(-7 * 24 * time.Hour),
-		"0d":                   now,
-	}
-	for in, want := range cases {
-		if got, err := parseWhen("since", in, now); err != nil || !got.Equal(want) {
-			t.Errorf("parseWhen(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"-5m", "-1d", "7x", "d", "1.5d", "2026-13-01", "999999999d"} {
-		if _, err := parseWhen("since", bad, now); err == nil {
-			t.Errorf("parseWhen(%q): want an error", bad)
-		}
-	}
-}
-
 // TestAuditTailFilters: tail prints only the records its filters select,
 // from --after-seq on, until interrupted.
 func TestAuditTailFilters(t *testing.T) {

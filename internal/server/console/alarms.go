@@ -54,7 +54,7 @@ func (c *Console) alarmOf(e audit.Entry) alarm {
 	o := e.Obligations
 	a := alarm{Scope: str(o["scope"]), Key: str(o["key"]), Since: e.Time, Denies: int64(num(o["denies"])),
 		Total: int64(num(o["total"])), Ratio: num(o["ratio"]), Baseline: num(o["baseline"]), Stale: !c.opts.Started.IsZero() && e.Time.Before(c.opts.Started)}
-	s := search{Decision: "deny", Since: e.Time.UTC().Format(time.RFC3339)}
+	s := search{FilterArgs: audit.FilterArgs{Decision: "deny", Since: e.Time.UTC().Format(time.RFC3339)}}
 	if a.Scope == "caller" {
 		s.Caller = a.Key
 	} else {

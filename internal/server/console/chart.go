@@ -3,6 +3,8 @@ package console
 import (
 	"strconv"
 	"time"
+
+	"github.com/pdp-project/pdp/internal/audit"
 )
 
 // Geometry of the decisions-over-time chart (SVG user units).
@@ -68,7 +70,7 @@ func (ch chart) bar(b bucket, x, slot int) bar {
 		return int(n * plotH / ch.Max)
 	}
 	denyH, allowH := scale(b.Deny), scale(b.Allow)
-	s := search{Since: b.Start.UTC().Format(time.RFC3339), Until: b.End.UTC().Format(time.RFC3339)}
+	s := search{FilterArgs: audit.FilterArgs{Since: b.Start.UTC().Format(time.RFC3339), Until: b.End.UTC().Format(time.RFC3339)}}
 	return bar{X: x + 1, W: max(1, slot-2), DenyY: ch.Base - denyH, DenyH: denyH,
 		AllowY: ch.Base - denyH - allowH, AllowH: allowH, Allow: b.Allow, Deny: b.Deny,
 		Label: b.Start.UTC().Format("2006-01-02 15:04") + " UTC: " + strconv.FormatInt(b.Allow, 10) + " allowed, " +

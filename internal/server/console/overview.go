@@ -154,7 +154,7 @@ func (p *overviewPage) topRows(groups []audit.Group, param string) []topRow {
 	groups = groups[:min(len(groups), topN)]
 	rows := make([]topRow, 0, len(groups))
 	for _, g := range groups {
-		s := search{Decision: "deny", Since: p.Since.Format(time.RFC3339), Until: p.Until.Format(time.RFC3339)}
+		s := search{FilterArgs: audit.FilterArgs{Decision: "deny", Since: p.Since.Format(time.RFC3339), Until: p.Until.Format(time.RFC3339)}}
 		s.set(param, g.Key)
 		rows = append(rows, topRow{Key: g.Key, Deny: g.Deny, Total: g.Allow + g.Deny,
 			Width: int(g.Deny * barMax / max(groups[0].Deny, 1)), Link: s.link("/ui/decisions")})

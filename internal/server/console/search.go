@@ -23,9 +23,8 @@ const (
 // bundle_revision and trace_id in the URL; the flags' spellings
 // bundle-revision and trace-id are read too.
 type search struct {
-	Subject, Resource, Action, Decision, Since, Until, Caller string
-	Revision, Reason, Entrypoint, Error, TraceID, Instance    string
-	Limit                                                     int
+	audit.FilterArgs
+	Limit int
 	// Token is the page to show (page_token), From how many records the
 	// pages before it held (for "records 51 to 100").
 	Token string
@@ -44,7 +43,7 @@ func (s *search) fields() []struct {
 	}{
 		{[]string{"subject"}, &s.Subject}, {[]string{"resource"}, &s.Resource}, {[]string{"action"}, &s.Action},
 		{[]string{"decision"}, &s.Decision}, {[]string{"since"}, &s.Since}, {[]string{"until"}, &s.Until},
-		{[]string{"caller"}, &s.Caller}, {[]string{"bundle_revision", "bundle-revision"}, &s.Revision},
+		{[]string{"caller"}, &s.Caller}, {[]string{"bundle_revision", "bundle-revision"}, &s.BundleRevision},
 		{[]string{"reason"}, &s.Reason}, {[]string{"entrypoint"}, &s.Entrypoint}, {[]string{"error"}, &s.Error},
 		{[]string{"trace_id", "trace-id"}, &s.TraceID}, {[]string{"instance"}, &s.Instance},
 		{[]string{"page_token"}, &s.Token},
@@ -78,30 +77,7 @@ func parseSearch(q url.Values, now time.Time) (search, audit.Filter, error) {
 
 // filter is the audit.Filter of the search, read as pdp audit query
 // reads its flags.
-func (s search) filter(now time.Time) (audit.Filter, error) {
-	f := audit.Filter{Action: s.Action, Caller: s.Caller, BundleRevision: s.Revision, Reason: s.Reason,
-		Entrypoint: s.Entrypoint, Error: s.Error, TraceID: s.TraceID, Instance: s.Instance}
-	if typ, id, ok := strings.Cut(s.Subject, ":"); ok {
-		f.SubjectType, f.SubjectID = typ, id
-	} else {
-		f.SubjectID = s.Subject
-	}
-	f.ResourceType, f.ResourceID, _ = strings.Cut(s.Resource, ":")
-	switch s.Decision {
-	case "":
-	case "allow", "deny":
-		allow := s.Decision == "allow"
-		f.Allow = &allow
-	default:
-		return f, pdp.InvalidField("decision", "want allow or deny, not "+strconv.Quote(s.Decision))
-	}
-	var err error
-	if f.Since, err = parseWhen("since", s.Since, now); err != nil {
-		return f, err
-	}
-	f.Until, err = parseWhen("until", s.Until, now)
-	return f, err
-}
+func (s search) filter(now time.Time) (audit.Filter, error) { return s.FilterArgs.Filter(now) }
 
 // values is the URL query of the search (its page token and offset left
 // out): the deep link of its first page.
@@ -154,34 +130,4 @@ func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
 		return 0, pdp.InvalidField(name, "want a whole number from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi))
 	}
 	return n, nil
-}
-
-// parseWhen reads a time as pdp audit query's --since and --until do: RFC
-// 3339, a UTC date (its midnight) or a span back from now (90m, 24h, 7d).
-func parseWhen(name, s string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	for _, layout := range []string{time.RFC3339Nano, time.DateOnly, "2006-01-02T15:04"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	if d, ok := parseAgo(s); ok {
-		return now.Add(-d), nil
-	}
-	return time.Time{}, pdp.InvalidField(name, "want an RFC 3339 time, a date such as 2026-12-03 or a span such as 24h or 7d, not "+strconv.Quote(s))
-}
-
-// maxDays bounds a span in days so that it fits a duration.
-const maxDays = 100 * 365
-
-// parseAgo reads a span that is not negative: a Go duration or whole days.
-func parseAgo(s string) (time.Duration, bool) {
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		return time.Duration(n) * 24 * time.Hour, err == nil && n >= 0 && n <= maxDays
-	}
-	d, err := time.ParseDuration(s)
-	return d, err == nil && d >= 0
 }
