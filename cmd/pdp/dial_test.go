@@ -1,16 +1,14 @@
 package main
 
 import (
-	"context"
 	"crypto/tls"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/pdp-project/pdp/internal/app"
+	"github.com/pdp-project/pdp/internal/app/apptest"
 	"github.com/pdp-project/pdp/internal/authn/authntest"
 	"github.com/pdp-project/pdp/internal/config"
 )
@@ -56,43 +54,11 @@ func startTLSServer(t *testing.T, mutate func(*config.Config)) *tlsServer {
 // address once /readyz answers 200 (over TLS with clientTLS when set).
 func runApp(t *testing.T, cfg config.Config, clientTLS *tls.Config) string {
 	t.Helper()
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	scheme := "http://"
+	var c *http.Client
 	if clientTLS != nil {
-		scheme = "https://"
+		c = &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: clientTLS}}
 	}
-	waitReadyz(t, &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: clientTLS}}, scheme+a.HTTPAddr()+"/readyz")
-	return a.GRPCAddr()
-}
-
-func waitReadyz(t *testing.T, c *http.Client, url string) {
-	t.Helper()
-	defer c.CloseIdleConnections()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if resp, err := c.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-	}
-	t.Fatalf("%s not ready after 30s", url)
+	return apptest.Run(t, cfg, c).GRPCAddr()
 }
 
 // tlsArgs are the client TLS flags of the auditor.

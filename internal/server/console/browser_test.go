@@ -2,7 +2,6 @@ package console_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,7 +16,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	pdpv1 "github.com/pdp-project/pdp/api/pdp/v1"
-	"github.com/pdp-project/pdp/internal/app"
+	"github.com/pdp-project/pdp/internal/app/apptest"
 	"github.com/pdp-project/pdp/internal/config"
 )
 
@@ -52,39 +51,8 @@ func startServer(t *testing.T, ids []string) (string, string) {
 	cfg.Authz.Auditors, cfg.Authz.PolicyAuthors = ids, ids
 	cfg.Audit.CheckpointEvery = 10
 	cfg = cfg.Complete()
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	base := "http://" + a.HTTPAddr()
-	waitReady(t, base+"/readyz")
-	return base, a.GRPCAddr()
-}
-
-func waitReady(t *testing.T, url string) {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-	}
-	t.Fatalf("%s not ready after 30s", url)
+	a := apptest.Run(t, cfg, nil)
+	return "http://" + a.HTTPAddr(), a.GRPCAddr()
 }
 
 // checks asks the server for decisions over gRPC, as a service would:
