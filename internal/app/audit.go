@@ -59,13 +59,16 @@ func (a *App) signingKey() (ed25519.PrivateKey, error) {
 // registerAudit serves the AuditService over the audit store, or over the
 // fleet's database with --audit-url (fleettrail.go).
 func (a *App) registerAudit() {
+	server.RegisterAudit(a.grpc.Server, server.AuditOptions{Trail: a.trail(), Logger: a.log})
+}
+
+// trail is what auditors read, through the AuditService and the console:
+// the fleet's trail in PostgreSQL with --audit-url, else the local one.
+func (a *App) trail() server.AuditTrail {
 	if a.fleet != nil {
-		server.RegisterAudit(a.grpc.Server, server.AuditOptions{Trail: fleetTrail{db: a.fleet.db,
-			instance: a.cfg.Audit.Fleet.InstanceID, pub: a.auditPub}, Logger: a.log})
-		return
+		return fleetTrail{db: a.fleet.db, instance: a.cfg.Audit.Fleet.InstanceID, pub: a.auditPub}
 	}
-	server.RegisterAudit(a.grpc.Server, server.AuditOptions{Trail: &auditTrail{Store: a.store,
-		export: audit.ExportPath(a.cfg.Audit.DB), pub: a.auditPub}, Logger: a.log})
+	return &auditTrail{Store: a.store, export: audit.ExportPath(a.cfg.Audit.DB), pub: a.auditPub}
 }
 
 // auditTrail adds verification against the exported checkpoint and the

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pdp-project/pdp/internal/audit"
-	"github.com/pdp-project/pdp/internal/server"
 	"github.com/pdp-project/pdp/internal/server/console"
 )
 
@@ -18,7 +16,7 @@ import (
 // limit counts each page like a call.
 func (a *App) mountConsole(handlers map[string]http.Handler, guard httpGuard) error {
 	c, err := console.New(console.Options{
-		Trail: a.consoleTrail(), Authorizer: guard.authz, Caller: httpCaller, Engine: a.engine,
+		Trail: a.trail(), Authorizer: guard.authz, Caller: httpCaller, Engine: a.engine,
 		Bundles: a.bundles.Status, PublicKey: a.auditPub, Fingerprint: KeyFingerprint,
 		SpikeAction: ActionDenySpike, Hosts: a.consoleHosts(), Started: time.Now(), Logger: a.reqLog,
 	})
@@ -27,15 +25,6 @@ func (a *App) mountConsole(handlers map[string]http.Handler, guard httpGuard) er
 	}
 	handlers[console.Prefix] = limitPages(c.Handler(), guard)
 	return nil
-}
-
-// consoleTrail is the trail the AuditService reads (registerAudit): the
-// fleet's database with --audit-url, else the local store.
-func (a *App) consoleTrail() server.AuditTrail {
-	if a.fleet != nil {
-		return fleetTrail{db: a.fleet.db, instance: a.cfg.Audit.Fleet.InstanceID, pub: a.auditPub}
-	}
-	return &auditTrail{Store: a.store, export: audit.ExportPath(a.cfg.Audit.DB), pub: a.auditPub}
 }
 
 // consoleHosts are the host names a plaintext console request may be
