@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -101,7 +102,7 @@ func (c *Cluster) form() error {
 		}
 	}
 	for _, n := range c.Nodes {
-		if err := waitClusterOK(n.Addr(), 20*time.Second); err != nil {
+		if err := waitConverged(n.Addr(), len(c.Nodes), 20*time.Second); err != nil {
 			return err
 		}
 	}
@@ -132,21 +133,39 @@ func meet(addr string, port int) error {
 	return nil
 }
 
-// waitClusterOK waits until the node at addr sees every slot served.
-func waitClusterOK(addr string, limit time.Duration) error {
+// waitConverged waits until the node at addr knows every node of the
+// cluster and its slots: it serves all of them with the masters it knows.
+// "cluster_state:ok" alone is not enough: without full coverage required a
+// node reports ok as soon as it serves its own slots, before gossip has told
+// it who serves the others, and a client that loads its slot map from it
+// then sends keys to the wrong masters.
+func waitConverged(addr string, masters int, limit time.Duration) error {
+	want := []string{"cluster_state:ok", "cluster_slots_assigned:" + strconv.Itoa(slots),
+		"cluster_known_nodes:" + strconv.Itoa(masters), "cluster_size:" + strconv.Itoa(masters)}
 	deadline := time.Now().Add(limit)
 	for {
 		info, err := withClient(addr, func(ctx context.Context, cl *goredis.Client) (string, error) {
 			return cl.ClusterInfo(ctx).Result()
 		})
-		if err == nil && strings.Contains(info, "cluster_state:ok") {
+		if err == nil && holdsLines(info, want) {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("node %s not ok after %v: %v %q", addr, limit, err, info)
+			return fmt.Errorf("node %s has not converged after %v (want %v): %v %q", addr, limit, want, err, info)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// holdsLines reports whether every one of want is a line of info.
+func holdsLines(info string, want []string) bool {
+	lines := strings.Split(strings.ReplaceAll(info, "\r", ""), "\n")
+	for _, w := range want {
+		if !slices.Contains(lines, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // withClient runs f with a short-lived client of the one node at addr.
