@@ -134,7 +134,7 @@ func meet(addr string, port int) error {
 }
 
 // waitConverged waits until the node at addr knows every node of the
-// cluster and its slots: it serves all of them with the masters it knows.
+// cluster, sees every slot assigned, and counts every master as serving.
 // "cluster_state:ok" alone is not enough: without full coverage required a
 // node reports ok as soon as it serves its own slots, before gossip has told
 // it who serves the others, and a client that loads its slot map from it
